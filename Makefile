@@ -1,0 +1,53 @@
+# The front door: `make demo` and `make test` each set up everything they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUNDLE := build/xo
+STAMP := .cache/stamps
+
+.PHONY: setup bundle demo test unit browser lint format bench clean
+
+setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/wheels $(STAMP)/browser ## venv + dev extras, npm ci, browser wheels, Chromium
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMP)/wheels: xo_web/pins.py $(STAMP)/venv
+	$(BIN)/xo-web fetch-wheels --wheel-cache .cache/wheels
+	@touch $@
+
+$(STAMP)/browser: playwright.config.py $(STAMP)/venv
+	$(BIN)/python scripts/ensure_browser.py
+	@touch $@
+
+bundle: setup ## build the static bundle into build/xo (served under /xo/)
+	$(BIN)/xo-web build $(BUNDLE) --base-url /xo/
+
+demo: bundle ## serve the demo on http://127.0.0.1:8000
+	$(BIN)/python -m demo --host 127.0.0.1 --port 8000 --bundle $(BUNDLE)
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup ## CPython tests only (fast)
+	$(BIN)/pytest -m "not browser"
+
+test: setup lint ## everything: lint, unit tests and browser tests
+	$(BIN)/pytest
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf build .cache/stamps

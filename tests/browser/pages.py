@@ -1,0 +1,42 @@
+"""HTML pages the browser tests serve: a plain JS page with xo.js and PyScript pages."""
+
+from __future__ import annotations
+
+import html
+
+from tests.browser.conftest import BUNDLE_PREFIX
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "connect-src 'self' https://collect-eu.attraqt.io"
+)
+
+
+def js_page(
+    body_script: str = "", *, tracker_key: str | None = "test-key", extra_attrs: str = ""
+) -> str:
+    """A page that loads xo.js from the bundle, then runs ``body_script`` (module script)."""
+    key = f' data-tracker-key="{html.escape(tracker_key)}"' if tracker_key else ""
+    module = f'<script type="module" src="./page.js"></script>' if body_script else ""
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>xo_web test</title>"
+        f'<script src="{BUNDLE_PREFIX}xo.js"{key} {extra_attrs} async></script>'
+        f"</head><body>{module}</body></html>"
+    )
+
+
+def pyscript_page(python: str, *, legacy_tag: bool = False) -> str:
+    """A PyScript page running ``python`` with the bundle's pyscript.json."""
+    config = f"{BUNDLE_PREFIX}pyscript.json"
+    if "</script" in python.lower():
+        raise ValueError("the Python code must not contain </script")
+    tag = (  # a <script> body is raw text; a <py-script> body is HTML and needs escaping
+        f'<py-script config="{config}">{html.escape(python)}</py-script>'
+        if legacy_tag
+        else f'<script type="py" config="{config}">{python}</script>'
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>xo_web pyscript</title>"
+        f'<script type="module" src="{BUNDLE_PREFIX}pyscript/core.js"></script>'
+        f"</head><body>{tag}</body></html>"
+    )

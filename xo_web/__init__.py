@@ -1,0 +1,3 @@
+"""xo_web: the Attraqt XO activity SDK for Python running in the browser."""
+
+__version__ = "0.1.0"

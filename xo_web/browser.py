@@ -1,0 +1,185 @@
+"""The ONLY module that talks to the browser: localStorage, fetch, privacy signals, DOM events.
+
+It implements the ports of ``xo_web.ports`` with ``js``/``pyodide`` and binds the pure facade
+(``xo_web.facade``) to ``window.xo.activity`` through the loader's ``xo.__attach``. Importing it
+outside Pyodide fails, which is why nothing else imports it except under
+``sys.platform == "emscripten"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import js
+from pyodide.ffi import JsException, create_proxy, to_js
+from pyodide.http import pyfetch
+
+from xo_web.errors import DeliveryError, TransportError
+from xo_web.facade import Facade
+from xo_web.ports import HttpRequest, HttpResponse
+from xo_web.tracker import Tracker
+
+_kept_alive: list[Any] = []  # proxies handed to JS must outlive the call that made them
+
+
+class LocalStorage:
+    """``window.localStorage`` as a Storage; every call may raise (blocked storage, quota)."""
+
+    def get(self, key: str) -> str | None:
+        """Return the value under ``key``, or None."""
+        value = js.window.localStorage.getItem(key)
+        return value if isinstance(value, str) else None
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``."""
+        js.window.localStorage.setItem(key, value)
+
+    def remove(self, key: str) -> None:
+        """Remove ``key``."""
+        js.window.localStorage.removeItem(key)
+
+
+class FetchTransport:
+    """POSTs with ``fetch``: no referrer, keepalive when asked, aborted after the timeout."""
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request``; raise TransportError on network failure or timeout."""
+        signal = js.AbortSignal.timeout(int(request.timeout_s * 1000))
+        try:
+            response = await pyfetch(
+                request.url,
+                method="POST",
+                headers=dict(request.headers),
+                body=request.body,
+                keepalive=request.keepalive,
+                referrerPolicy="no-referrer",
+                credentials="omit",
+                signal=signal,
+            )
+            body = await response.string()
+        except (OSError, JsException) as error:
+            raise TransportError(str(error), timeout=bool(signal.aborted)) from error
+        headers = {str(k).lower(): str(v) for k, v in response.headers.items()}
+        return HttpResponse(int(response.status), headers, body)
+
+
+class BrowserEnvironment:
+    """Do-Not-Track / Global Privacy Control, the console, and ``xo:error`` events."""
+
+    def tracking_refused(self) -> bool:
+        """Return True when the visitor sends Do-Not-Track or Global Privacy Control."""
+        navigator = js.window.navigator
+        dnt = (getattr(navigator, "doNotTrack", None), getattr(js.window, "doNotTrack", None))
+        if any(isinstance(v, str) and v.lower() in ("1", "yes") for v in dnt):
+            return True
+        return getattr(navigator, "globalPrivacyControl", None) is True
+
+    def warn(self, message: str) -> None:
+        """Write ``message`` to the console as a warning."""
+        js.console.warn(f"[xo_web] {message}")
+
+    def report(self, error: DeliveryError) -> None:
+        """Dispatch an ``xo:error`` event on window and log the error once."""
+        detail = {"stage": "delivery", "message": str(error), "status": error.status}
+        init = to_js({"detail": detail}, dict_converter=js.Object.fromEntries)
+        js.window.dispatchEvent(js.CustomEvent.new("xo:error", init))
+        js.console.error(f"[xo_web] delivery failed: {error}")
+
+
+def create_tracker() -> Tracker:
+    """Return a Tracker wired to this browser; ``init`` also binds ``window.xo.activity``."""
+    tracker = Tracker(LocalStorage(), FetchTransport(), environment=BrowserEnvironment())
+    tracker.on_init = lambda: attach(tracker)
+    return tracker
+
+
+def patch_http() -> None:
+    """Make page scripts' ``urllib``/``requests`` calls work in Pyodide (pyodide-http)."""
+    import pyodide_http
+
+    pyodide_http.patch_all()
+
+
+def _to_js(value: object) -> Any:
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+def _to_py(value: Any) -> object:
+    if value is None or type(value).__name__ == "JsNull":
+        return None
+    if hasattr(value, "to_py"):
+        return value.to_py()
+    return value
+
+
+def _promise(awaitable: Awaitable[object]) -> Any:
+    """Wrap a Python awaitable in a real JS Promise resolved with a plain JS value."""
+
+    def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:
+        async def settle() -> None:
+            try:
+                resolve(_to_js(await awaitable))
+            except Exception as error:
+                reject(js.Error.new(str(error)))
+
+        asyncio.ensure_future(settle())
+
+    return js.Promise.new(create_proxy(executor))
+
+
+_attached: dict[int, Any] = {}
+
+
+def attach(tracker: Tracker) -> None:
+    """Bind ``tracker`` to ``window.xo.activity`` (once), loading the stub loader if needed."""
+    if id(tracker) in _attached:
+        return
+    facade = Facade(tracker)
+
+    def dispatch(name: str, args: Any) -> Any:
+        answer = facade.call(name, [_to_py(a) for a in args])
+        if answer.ok and answer.awaitable is not None:
+            return _send_answer(answer.awaitable)
+        return _to_js({"ok": answer.ok, "value": answer.value, "kind": answer.kind,
+                       "message": answer.message})  # fmt: skip
+
+    proxy = create_proxy(dispatch)
+    _kept_alive.append(proxy)
+    _attached[id(tracker)] = proxy
+    xo = getattr(js.window, "xo", None)
+    if xo is not None and hasattr(xo, "__attach"):
+        xo.__attach(proxy)
+        return
+    _inject_loader(proxy)
+
+
+def _send_answer(awaitable: Awaitable[object]) -> Any:
+    answer = js.Object.new()
+    answer.ok = True
+    answer.value = _promise(awaitable)
+    return answer
+
+
+def bundle_base_url() -> str:
+    """Return the URL of the bundle root (the folder above the Pyodide runtime)."""
+    import pyodide_js
+
+    index_url = str(pyodide_js._api.config.indexURL)
+    return index_url.rstrip("/").rsplit("/", 1)[0] + "/"
+
+
+def _inject_loader(dispatch: Any) -> None:
+    """Load ``xo.js`` in stub-only mode (a PyScript page without it), then attach."""
+    script = js.document.createElement("script")
+    script.src = bundle_base_url() + "xo.js"
+    script.dataset.boot = "false"
+
+    def loaded(_event: Any) -> None:
+        js.window.xo.__attach(dispatch)
+
+    on_load = create_proxy(loaded)
+    _kept_alive.append(on_load)
+    script.addEventListener("load", on_load)
+    js.document.head.appendChild(script)
