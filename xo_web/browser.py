@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
-from pyodide.ffi import JsException, create_proxy, to_js
+from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull, to_js
 from pyodide.http import pyfetch
 
 from xo_web.errors import DeliveryError, TransportError
@@ -22,6 +22,7 @@ from xo_web.ports import HttpRequest, HttpResponse
 from xo_web.tracker import Tracker
 
 _kept_alive: list[Any] = []  # proxies handed to JS must outlive the call that made them
+_pending_tasks: set[asyncio.Future[None]] = set()
 
 
 class LocalStorage:
@@ -107,10 +108,19 @@ def _to_js(value: object) -> Any:
 
 
 def _to_py(value: Any) -> object:
-    if value is None or type(value).__name__ == "JsNull":
-        return None
+    """Convert a JS argument deeply; JS ``null`` becomes None like ``undefined``."""
     if hasattr(value, "to_py"):
-        return value.to_py()
+        value = value.to_py()
+    return _without_jsnull(value)
+
+
+def _without_jsnull(value: Any) -> Any:
+    if value is jsnull:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_jsnull(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_jsnull(v) for v in value]
     return value
 
 
@@ -124,9 +134,11 @@ def _promise(awaitable: Awaitable[object]) -> Any:
             except Exception as error:
                 reject(js.Error.new(str(error)))
 
-        asyncio.ensure_future(settle())
+        task = asyncio.ensure_future(settle())
+        _pending_tasks.add(task)
+        task.add_done_callback(_pending_tasks.discard)
 
-    return js.Promise.new(create_proxy(executor))
+    return js.Promise.new(create_once_callable(executor))
 
 
 _attached: dict[int, Any] = {}
@@ -183,3 +195,22 @@ def _inject_loader(dispatch: Any) -> None:
     _kept_alive.append(on_load)
     script.addEventListener("load", on_load)
     js.document.head.appendChild(script)
+
+
+def install(config: Any = None) -> None:
+    """Boot entry point of ``xo.js``: patch HTTP, init from the data attributes, attach."""
+    from xo_web import activity
+
+    patch_http()
+    options = _to_py(config) or {}
+    assert isinstance(options, dict)
+    if options.get("trackerKey"):
+        try:
+            activity.init(
+                options["trackerKey"],
+                options.get("region") or "eu",
+                options.get("collectUrl"),
+            )
+        except Exception as error:
+            js.console.error(f"[xo_web] data-tracker-key: {error}")
+    attach(activity)

@@ -48,13 +48,20 @@ def normalise_base_url(base_url: str) -> str:
 def _prepare_output(out: Path) -> None:
     if out.exists():
         if any(out.iterdir()) and not (out / _MARKER).is_file():
-            raise BundleError(f"{out} is not empty and is not an xo_web bundle; refusing to clear it")
+            raise BundleError(
+                f"{out} is not empty and is not an xo_web bundle; refusing to clear it"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
 
 
 def _lock_entry(
-    name: str, version: str, file_name: str, sha256: str, imports: tuple[str, ...], depends
+    name: str,
+    version: str,
+    file_name: str,
+    sha256: str,
+    imports: tuple[str, ...],
+    depends: tuple[str, ...],
 ) -> dict[str, object]:
     return {
         "name": name,

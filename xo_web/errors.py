@@ -16,6 +16,8 @@ Every exception the SDK raises into page code derives from `XoError`::
 is reported through the `on_error` callback and the environment (a DOM event in the browser).
 """
 
+from typing import Any
+
 ACTIVITY_FORMAT_MESSAGE = "The provided activity does not match the required format."
 USER_FORMAT_MESSAGE = "The provided user does not match the required format."
 
@@ -48,14 +50,8 @@ class ValidationError(XoError, ValueError, TypeError):
         super().__init__(text)
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments would otherwise be lost when pickling/copying.
-        return (_rebuild_validation_error, (type(self), self.field, self.reason, self.prefix))
-
-
-def _rebuild_validation_error(
-    cls: type[ValidationError], field: str, reason: str, prefix: str
-) -> ValidationError:
-    return cls(field, reason, prefix=prefix)
+        # Keyword-only arguments would otherwise be lost when pickling or copying.
+        return (_rebuild, (type(self), self.field, {"reason": self.reason, "prefix": self.prefix}))
 
 
 class PersonalDataError(ValidationError):
@@ -68,6 +64,9 @@ class TransportError(XoError, OSError):
     def __init__(self, message: str, *, timeout: bool = False) -> None:
         super().__init__(message)
         self.timeout = timeout
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"timeout": self.timeout}))
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -85,5 +84,16 @@ class DeliveryError(XoError):
         self.status = status
         self.retryable = retryable
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild,
+            (type(self), str(self), {"status": self.status, "retryable": self.retryable}),
+        )
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+def _rebuild(cls: type[XoError], first: str, keywords: dict[str, Any]) -> XoError:
+    """Recreate an error from its first argument and keyword arguments (for pickle/copy)."""
+    return cls(first, **keywords)

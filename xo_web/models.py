@@ -19,7 +19,9 @@ import pydantic
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Field,
     ModelWrapValidatorHandler,
     PlainValidator,
     PrivateAttr,
@@ -228,23 +230,31 @@ def _optional(check: Callable[[object], _T]) -> Callable[[object], _T | None]:
     return validate
 
 
-def _normalize_identities(identities: dict[str, str]) -> dict[str, str]:
-    normalized: dict[str, str] = {}
-    for repository, identity in identities.items():
-        name = repository.lower()
-        if name in normalized:
+def _lower_identity_names(value: object) -> object:
+    """Lower-case repository names before validation, so errors name e.g. "sessionid"."""
+    if not isinstance(value, dict):
+        return value
+    lowered: dict[object, object] = {}
+    for repository, identity in value.items():
+        name = repository.lower() if isinstance(repository, str) else repository
+        if name in lowered:
             raise _Invalid(
-                f"names the repository {name!r} more than once "
+                f"names the repository {_show(name)} more than once "
                 "(repository names are case-insensitive)"
             )
-        if name == SESSION_IDENTITY and not is_session_id(identity):
-            raise _Invalid(
-                "must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', "
-                "starting with a letter or digit",
-                f".{SESSION_IDENTITY}",
-            )
-        normalized[name] = identity
-    return normalized
+        lowered[name] = identity
+    return lowered
+
+
+def _check_session_identity(identities: dict[str, str]) -> dict[str, str]:
+    session_id = identities.get(SESSION_IDENTITY)
+    if session_id is not None and not is_session_id(session_id):
+        raise _Invalid(
+            "must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', "
+            "starting with a letter or digit",
+            f".{SESSION_IDENTITY}",
+        )
+    return identities
 
 
 Text = Annotated[str, PlainValidator(_non_empty_text)]
@@ -258,8 +268,9 @@ Segments = Annotated[list[Text], AfterValidator(_at_most(MAX_SEGMENTS, "segments
 Traits = Annotated[dict[Key, Trait], AfterValidator(_at_most(MAX_TRAITS, "traits"))]
 Identities = Annotated[
     dict[Key, Text],
+    BeforeValidator(_lower_identity_names),
     AfterValidator(_at_most(MAX_IDENTITIES, "identities")),
-    AfterValidator(_normalize_identities),
+    AfterValidator(_check_session_identity),
 ]
 
 
@@ -267,7 +278,7 @@ class _WireModel(BaseModel):
     """A wire object: strict, extra keys validated as JSON and kept, key order remembered."""
 
     model_config = ConfigDict(strict=True, extra="allow")
-    __pydantic_extra__: dict[str, JsonValue]
+    __pydantic_extra__: dict[str, JsonValue] = Field(init=False)
     _leading_keys: ClassVar[tuple[str, ...]] = ()
     _order: tuple[str, ...] = PrivateAttr(default=())
 
@@ -276,8 +287,10 @@ class _WireModel(BaseModel):
     def _remember_key_order(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
         if isinstance(data, dict):
             for key in data:
-                if not isinstance(key, str):
-                    raise _Invalid(f"has a key that is not a string: {key!r}")
+                try:
+                    _key(key)
+                except _Invalid as exc:
+                    raise _Invalid(f"has an invalid key {_show(key)}: {exc.reason}") from None
         model = handler(data)
         if isinstance(data, dict):
             model._order = tuple(data)
@@ -286,7 +299,8 @@ class _WireModel(BaseModel):
     def wire(self) -> dict[str, object]:
         """Return the JSON-able dict for the wire: only given keys, leading keys first."""
         extra = self.__pydantic_extra__ or {}
-        given = [*self._order, *self.model_fields_set, *extra]
+        fields_set = [name for name in type(self).model_fields if name in self.model_fields_set]
+        given = [*self._order, *fields_set, *extra]
         order = dict.fromkeys([*self._leading_keys, *given])
         out: dict[str, object] = {}
         for key in order:
@@ -316,7 +330,7 @@ class Metadata(_WireModel):
     """The `metadata` of an activity: known commerce keys plus any scalar or list values."""
 
     # Narrower than the base class on purpose: metadata values are scalars or lists of them.
-    __pydantic_extra__: dict[str, MetadataValue]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, MetadataValue] = Field(init=False)  # type: ignore[assignment]
     price: Annotated[int | float | None, PlainValidator(_optional(_number))] = None
     quantity: Annotated[int | float | None, PlainValidator(_optional(_number))] = None
     currency: Annotated[str | None, PlainValidator(_optional(_currency))] = None

@@ -40,6 +40,4 @@ ACTIVITY_METHODS: tuple[MethodName, ...] = (
 )
 
 # Methods the pre-boot stub may queue: getters need a live SDK to answer.
-QUEUEABLE_JS_NAMES: tuple[str, ...] = tuple(
-    m.js for m in ACTIVITY_METHODS if m.kind != "getter"
-)
+QUEUEABLE_JS_NAMES: tuple[str, ...] = tuple(m.js for m in ACTIVITY_METHODS if m.kind != "getter")

@@ -8,6 +8,7 @@ browser: storage, HTTP and the page come in as ports (see xo_web.ports).
 import asyncio
 import contextlib
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ class Tracker:
     ) -> None:
         self.environment: Environment = environment or LoggingEnvironment()
         self.on_error = on_error
+        self.on_init: Callable[[], None] | None = None  # e.g. the browser binds window.xo here
         self._storage = GuardedStorage(storage, self._warn)
         self._transport = transport
         self._clock = clock
@@ -164,6 +166,11 @@ class Tracker:
         )
         self._user.personal_data_guard = personal_data_guard
         self._user.persist_session()
+        if self.on_init is not None:
+            try:
+                self.on_init()
+            except Exception as exc:
+                self._warn(f"xo_web: the on_init hook raised {exc!r}")
 
     @property
     def is_initialized(self) -> bool:
@@ -297,7 +304,10 @@ class Tracker:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return coroutine
+            if sys.platform != "emscripten":
+                return coroutine
+            # Pyodide's event loop runs between JS tasks, not "inside" a synchronous call.
+            loop = asyncio.get_event_loop()
         task = loop.create_task(coroutine)
         self._tasks.add(task)  # keep a reference until done, or the task may be collected
         task.add_done_callback(self._tasks.discard)

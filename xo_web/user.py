@@ -65,8 +65,9 @@ class UserState:
 
     def persist_session(self) -> None:
         """Write the session id to storage, if persisting is allowed now."""
+        session_id = self.session_id  # loading may replace a malformed stored value
         if self._may_persist():
-            self._storage.set(SESSION_STORAGE_KEY, self.session_id)
+            self._storage.set(SESSION_STORAGE_KEY, session_id)
 
     def forget_stored_session(self) -> None:
         """Remove the stored session id (the in-memory one stays for this page)."""
@@ -176,9 +177,10 @@ class UserState:
             return stored
         if stored is not None:
             self._storage.remove(SESSION_STORAGE_KEY)
-        self._session_id = self._new_id()
-        self.persist_session()
-        return self._session_id
+        session_id = self._new_id()
+        if self._may_persist():
+            self._storage.set(SESSION_STORAGE_KEY, session_id)
+        return session_id
 
 
 def guard_traits(traits: Mapping[str, object], *, field: str, prefix: str) -> None:

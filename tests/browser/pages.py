@@ -7,9 +7,11 @@ import html
 from tests.browser.conftest import BUNDLE_PREFIX
 
 STRICT_CSP = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "default-src 'self'; img-src 'self' data:; script-src 'self' 'wasm-unsafe-eval'; "
     "connect-src 'self' https://collect-eu.attraqt.io"
 )
+
+HEAD = "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
 
 
 def js_page(
@@ -17,9 +19,9 @@ def js_page(
 ) -> str:
     """A page that loads xo.js from the bundle, then runs ``body_script`` (module script)."""
     key = f' data-tracker-key="{html.escape(tracker_key)}"' if tracker_key else ""
-    module = f'<script type="module" src="./page.js"></script>' if body_script else ""
+    module = '<script type="module" src="./page.js"></script>' if body_script else ""
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>xo_web test</title>"
+        f"{HEAD}<title>xo_web test</title>"
         f'<script src="{BUNDLE_PREFIX}xo.js"{key} {extra_attrs} async></script>'
         f"</head><body>{module}</body></html>"
     )
@@ -36,7 +38,7 @@ def pyscript_page(python: str, *, legacy_tag: bool = False) -> str:
         else f'<script type="py" config="{config}">{python}</script>'
     )
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>xo_web pyscript</title>"
+        f"{HEAD}<title>xo_web pyscript</title>"
         f'<script type="module" src="{BUNDLE_PREFIX}pyscript/core.js"></script>'
         f"</head><body>{tag}</body></html>"
     )

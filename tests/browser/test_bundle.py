@@ -26,9 +26,13 @@ def test_js_page_boots_under_a_strict_csp(
     page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
 ) -> None:
     """xo.js boots under ``script-src 'self' 'wasm-unsafe-eval'`` (no unsafe-eval)."""
-    url = site.add_page("/shop/csp.html", js_page(), headers={"Content-Security-Policy": STRICT_CSP})
+    url = site.add_page(
+        "/shop/csp.html", js_page(), headers={"Content-Security-Policy": STRICT_CSP}
+    )
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
     page.goto(url)
     page.evaluate("window.xo.ready.then(() => { window.booted = true; })")
     wait_for(page, "window.booted === true", boot_timeout_ms)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -50,7 +51,9 @@ def run_streamed_post(app: Starlette, chunks: int, *, content_length: int | None
     async def send(message: Any) -> None:
         messages.append(message)
 
-    anyio.run(app, scope, receive, send)
+    # A thread of its own: sync Playwright may already run an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return start["status"], json.loads(body), pulled

@@ -142,7 +142,7 @@
     })
     .then(function (pyodide) {
       xo.pyodide = pyodide;
-      pyodide.pyimport("xo_web.facade").install(config);
+      pyodide.pyimport("xo_web.browser").install(config);
     })
     .catch(xo.__fail);
 })();
