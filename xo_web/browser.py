@@ -90,7 +90,12 @@ class BrowserEnvironment:
 
 
 def create_tracker() -> Tracker:
-    """Return a Tracker wired to this browser; ``init`` also binds ``window.xo.activity``."""
+    """Return a Tracker wired to this browser; ``init`` also binds ``window.xo.activity``.
+
+    Also patches ``urllib``/``requests`` (pyodide-http) for the page's own scripts, so a
+    PyScript page that only imports xo_web gets working HTTP too.
+    """
+    patch_http()
     tracker = Tracker(LocalStorage(), FetchTransport(), environment=BrowserEnvironment())
     tracker.on_init = lambda: attach(tracker)
     return tracker
@@ -198,10 +203,9 @@ def _inject_loader(dispatch: Any) -> None:
 
 
 def install(config: Any = None) -> None:
-    """Boot entry point of ``xo.js``: patch HTTP, init from the data attributes, attach."""
+    """Boot entry point of ``xo.js``: init from the data attributes, then attach."""
     from xo_web import activity
 
-    patch_http()
     options = _to_py(config) or {}
     assert isinstance(options, dict)
     if options.get("trackerKey"):

@@ -624,6 +624,5 @@ for _target, _name, _handler in (
     _handlers.append(_proxy)
     _target.addEventListener(_name, _proxy)
 
-js.document.body.classList.remove("booting")
 show(str(js.window.location.pathname))
 js.window.demoReady = True

@@ -15,15 +15,17 @@ HEAD = "<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='
 
 
 def js_page(
-    body_script: str = "", *, tracker_key: str | None = "test-key", extra_attrs: str = ""
+    before: str = "", *, tracker_key: str | None = "test-key", extra_attrs: str = ""
 ) -> str:
-    """A page that loads xo.js from the bundle, then runs ``body_script`` (module script)."""
+    """A page that runs the inline script ``before`` (if any), then loads xo.js (async)."""
     key = f' data-tracker-key="{html.escape(tracker_key)}"' if tracker_key else ""
-    module = '<script type="module" src="./page.js"></script>' if body_script else ""
+    if "</script" in before.lower():
+        raise ValueError("the inline script must not contain </script")
+    inline = f"<script>{before}</script>" if before else ""
     return (
-        f"{HEAD}<title>xo_web test</title>"
+        f"{HEAD}<title>xo_web test</title>{inline}"
         f'<script src="{BUNDLE_PREFIX}xo.js"{key} {extra_attrs} async></script>'
-        f"</head><body>{module}</body></html>"
+        "</head><body></body></html>"
     )
 
 

@@ -33,9 +33,10 @@ SERVER_START_TIMEOUT_S = 20.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder as a browser test."""
+    """Mark this folder's tests that drive Chromium (they use ``page``) as browser tests."""
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+        in_folder = Path(str(item.fspath)).is_relative_to(Path(__file__).parent)
+        if in_folder and "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 

@@ -67,6 +67,7 @@ def open_tile(page: Page, product_id: str, scope: str = "") -> None:
 def shot(page: Page, name: str) -> None:
     """Save a screenshot for the docs when XO_WEB_SCREENSHOTS names a folder."""
     if SCREENSHOTS:
+        page.wait_for_timeout(500)  # let the panel list the latest outcomes
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / name))
 
