@@ -51,3 +51,6 @@ format: setup
 
 clean:
 	rm -rf build .cache/stamps
+
+bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium; prints JSON
+	$(BIN)/python scripts/bench.py

@@ -48,7 +48,9 @@ class RetryPolicy:
             return options
         if not isinstance(options, Mapping):
             raise ConfigError(f"delivery must be a mapping, not {type(options).__name__}")
-        names = {f.name: f.name for f in fields(cls)} | {_camel(f.name): f.name for f in fields(cls)}
+        names = {f.name: f.name for f in fields(cls)} | {
+            _camel(f.name): f.name for f in fields(cls)
+        }
         values: dict[str, float | int] = {}
         for key, value in options.items():
             name = names.get(key) if isinstance(key, str) else None
@@ -57,6 +59,8 @@ class RetryPolicy:
             if value is None:
                 continue
             values[name] = _check_option(name, value)
+        if "retry_cap_s" not in values and values.get("retry_base_s", 0) > RETRY_CAP_S:
+            values["retry_cap_s"] = values["retry_base_s"]  # a slow base lifts the default cap
         policy = cls(**values)  # type: ignore[arg-type]
         if policy.retry_cap_s < policy.retry_base_s:
             raise ConfigError("delivery.retry_cap_s must not be less than retry_base_s")

@@ -9,12 +9,12 @@ outside Pyodide fails, which is why nothing else imports it except under
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import js
 from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull, to_js
-from pyodide.http import pyfetch
 
 from xo_web.errors import DeliveryError, TransportError
 from xo_web.facade import Facade
@@ -41,29 +41,96 @@ class LocalStorage:
         """Remove ``key``."""
         js.window.localStorage.removeItem(key)
 
+    def list_keys(self) -> list[str]:
+        """Return every key in localStorage (the outbox looks for its own among them)."""
+        storage = js.window.localStorage
+        keys = (storage.key(i) for i in range(int(storage.length)))
+        return [key for key in keys if isinstance(key, str)]
+
 
 class FetchTransport:
     """POSTs with ``fetch``: no referrer, keepalive when asked, aborted after the timeout."""
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request``; raise TransportError on network failure or timeout."""
+        return await self.start(request)
+
+    def start(self, request: HttpRequest) -> Awaitable[HttpResponse]:
+        """Call ``fetch`` now (a ``pagehide`` handler needs that) and return the answer later."""
         signal = js.AbortSignal.timeout(int(request.timeout_s * 1000))
+        init = {
+            "method": "POST",
+            "headers": dict(request.headers),
+            "body": request.body,
+            "keepalive": request.keepalive,
+            "referrerPolicy": "no-referrer",
+            "credentials": "omit",
+            "signal": signal,
+        }
         try:
-            response = await pyfetch(
-                request.url,
-                method="POST",
-                headers=dict(request.headers),
-                body=request.body,
-                keepalive=request.keepalive,
-                referrerPolicy="no-referrer",
-                credentials="omit",
-                signal=signal,
-            )
-            body = await response.string()
-        except (OSError, JsException) as error:
-            raise TransportError(str(error), timeout=bool(signal.aborted)) from error
-        headers = {str(k).lower(): str(v) for k, v in response.headers.items()}
-        return HttpResponse(int(response.status), headers, body)
+            promise = js.fetch(request.url, _to_js(init))
+        except JsException as error:
+            return _transport_failure(error, signal)
+        return _answer(promise, signal)
+
+
+async def _answer(promise: Any, signal: Any) -> HttpResponse:
+    try:
+        response = await promise
+        body = await response.text()
+    except (OSError, JsException) as error:
+        raise TransportError(str(error), timeout=bool(signal.aborted)) from error
+    headers = {str(pair[0]).lower(): str(pair[1]) for pair in response.headers.entries()}
+    return HttpResponse(int(response.status), headers, str(body))
+
+
+async def _transport_failure(error: Exception, signal: Any) -> HttpResponse:
+    raise TransportError(str(error), timeout=bool(signal.aborted)) from error
+
+
+class WebLocks:
+    """``navigator.locks`` as the Locks port: ``request(name, {ifAvailable: true}, cb)``.
+
+    The lock is held until the Promise the callback returns settles, which happens when the
+    ``hold`` block ends; the browser frees it by itself if the tab dies.
+    """
+
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[bool]:
+        """Yield True while holding the Web Lock ``name``, False if another tab has it."""
+        loop = asyncio.get_event_loop()
+        granted: asyncio.Future[bool] = loop.create_future()
+        release: list[Any] = []
+
+        def executor(resolve: Any, _reject: Any) -> None:
+            release.append(resolve)
+
+        def callback(lock: Any) -> Any:
+            if lock is None or lock is jsnull:
+                granted.set_result(False)
+                return None
+            promise = js.Promise.new(create_once_callable(executor))
+            granted.set_result(True)
+            return promise
+
+        try:
+            options = _to_js({"ifAvailable": True})
+            request = js.navigator.locks.request(name, options, create_once_callable(callback))
+            request.catch(create_once_callable(lambda _error: None))
+        except Exception:
+            yield True  # no usable Web Locks here: the in-flight marks still guard entries
+            return
+        held = await granted
+        try:
+            yield held
+        finally:
+            if release:
+                release[0]()
+
+
+def web_locks() -> WebLocks | None:
+    """Return WebLocks when ``navigator.locks`` exists (secure contexts), else None."""
+    return WebLocks() if getattr(js.navigator, "locks", None) is not None else None
 
 
 class BrowserEnvironment:
@@ -76,6 +143,10 @@ class BrowserEnvironment:
         if any(isinstance(v, str) and v.lower() in ("1", "yes") for v in dnt):
             return True
         return getattr(navigator, "globalPrivacyControl", None) is True
+
+    def is_online(self) -> bool:
+        """Return ``navigator.onLine`` (True when the browser does not say)."""
+        return getattr(js.navigator, "onLine", True) is not False
 
     def warn(self, message: str) -> None:
         """Write ``message`` to the console as a warning."""
@@ -96,9 +167,35 @@ def create_tracker() -> Tracker:
     PyScript page that only imports xo_web gets working HTTP too.
     """
     patch_http()
-    tracker = Tracker(LocalStorage(), FetchTransport(), environment=BrowserEnvironment())
+    tracker = Tracker(
+        LocalStorage(), FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
+    )
     tracker.on_init = lambda: attach(tracker)
+    listen_for_delivery(tracker)
     return tracker
+
+
+def listen_for_delivery(tracker: Tracker) -> None:
+    """Flush on ``online`` at once, and synchronously on ``pagehide`` / hidden (keepalive)."""
+
+    def on_hide(_event: Any) -> None:
+        tracker.flush_on_unload()
+
+    def on_visibility(_event: Any) -> None:
+        if str(js.document.visibilityState) == "hidden":
+            tracker.flush_on_unload()
+
+    def on_online(_event: Any) -> None:
+        tracker.flush_soon()
+
+    for target, event, handler in (
+        (js.window, "pagehide", on_hide),
+        (js.document, "visibilitychange", on_visibility),
+        (js.window, "online", on_online),
+    ):
+        proxy = create_proxy(handler)
+        _kept_alive.append(proxy)
+        target.addEventListener(event, proxy)
 
 
 def patch_http() -> None:
@@ -214,6 +311,7 @@ def install(config: Any = None) -> None:
                 options["trackerKey"],
                 options.get("region") or "eu",
                 options.get("collectUrl"),
+                delivery=options.get("delivery"),
             )
         except Exception as error:
             js.console.error(f"[xo_web] data-tracker-key: {error}")

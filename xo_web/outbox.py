@@ -49,7 +49,7 @@ class KeyedStorage(Protocol):
         """Delete `key`."""
         ...
 
-    def keys(self) -> list[str]:
+    def list_keys(self) -> list[str]:
         """Return the keys currently stored."""
         ...
 
@@ -129,7 +129,7 @@ class Outbox:
     def entries(self) -> list[Entry]:
         """Return every valid entry, oldest first; invalid stored values are removed."""
         found: dict[str, Entry] = dict(self._memory)
-        keys = {k for k in self._storage.keys() if k.startswith(ENTRY_PREFIX)} | self._known
+        keys = {k for k in self._storage.list_keys() if k.startswith(ENTRY_PREFIX)} | self._known
         for key in keys:
             if key in found:
                 continue

@@ -1,9 +1,9 @@
 """The boundary between the pure core and the browser: ports, and fakes that implement them.
 
 The core talks to the outside world only through these protocols: `Storage` (localStorage),
-`Transport` (fetch), `Environment` (Do-Not-Track/GPC, the console, DOM events), a `Clock` and an
-`IdFactory`. The browser adapter implements them with `js`; tests use the in-memory fakes
-shipped here (`MemoryStorage`, `BrokenStorage`, `QuotaStorage`, `MockTransport`,
+`Transport` (fetch), `Environment` (Do-Not-Track/GPC, online state, the console, DOM events), a
+`Clock`, an `IdFactory` and a `Timer`. The browser adapter implements them with `js`; tests use
+the in-memory fakes shipped here (`MemoryStorage`, `BrokenStorage`, `QuotaStorage`, `MockTransport`,
 `QuietEnvironment`), the way httpx ships `MockTransport`. `GuardedStorage` wraps any Storage so
 that the core never sees it fail.
 """
@@ -20,6 +20,9 @@ from xo_web.errors import DeliveryError
 
 Clock = Callable[[], float]
 IdFactory = Callable[[], str]
+Cancel = Callable[[], None]
+Timer = Callable[[float, Callable[[], None]], Cancel]
+"""Run a callback after a delay in seconds (setTimeout / loop.call_later); return a canceller."""
 
 _log = logging.getLogger("xo_web")
 
@@ -63,6 +66,10 @@ class MemoryStorage:
         """Delete `key` if present."""
         self.data.pop(key, None)
 
+    def list_keys(self) -> list[str]:
+        """Return the stored keys (localStorage.key(i) for every i)."""
+        return list(self.data)
+
 
 class BrokenStorage:
     """A Storage whose every call raises, like localStorage in a sandboxed iframe."""
@@ -79,6 +86,10 @@ class BrokenStorage:
         raise self.error
 
     def remove(self, key: str) -> None:
+        """Raise the configured error."""
+        raise self.error
+
+    def list_keys(self) -> list[str]:
         """Raise the configured error."""
         raise self.error
 
@@ -144,14 +155,27 @@ class GuardedStorage:
         else:
             self._pinned.pop(key, None)
 
+    def list_keys(self) -> list[str]:
+        """Return the stored keys (if the storage can list them) merged with the pinned ones."""
+        listing = getattr(self._storage, "list_keys", None)
+        found: list[str] = []
+        if listing is not None:
+            try:
+                found = [key for key in listing() if isinstance(key, str)]
+            except Exception as exc:
+                self._failed(exc)
+        pinned = [key for key, value in self._pinned.items() if value is not None]
+        gone = {key for key, value in self._pinned.items() if value is None}
+        return list(dict.fromkeys([k for k in found if k not in gone] + pinned))
+
     def _failed(self, exc: Exception) -> None:
         if self._warned:
             return
         self._warned = True
         self._warn(
             "xo_web: browser storage is unavailable "
-            f"({type(exc).__name__}: {exc}); the session id and opt-out are kept in memory "
-            "for this page only."
+            f"({type(exc).__name__}: {exc}); the session id, opt-out and delivery queue are "
+            "kept in memory for this page only."
         )
 
 
@@ -176,10 +200,23 @@ class HttpResponse:
 
 
 class Transport(Protocol):
-    """Performs HTTP requests; raises TransportError on network failure or timeout."""
+    """Performs HTTP requests; raises TransportError on network failure or timeout.
+
+    A Transport may also offer `start(request)`, which begins the request synchronously and
+    returns an awaitable of the response: what a `pagehide` handler needs, since nothing it
+    schedules for later runs once the page is gone (see `Starter`).
+    """
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send `request` and return the response, whatever its status."""
+        ...
+
+
+class Starter(Protocol):
+    """The optional synchronous half of a Transport (fetch is called before this returns)."""
+
+    def start(self, request: HttpRequest) -> Awaitable[HttpResponse]:
+        """Begin `request` now; the awaitable gives the response or raises TransportError."""
         ...
 
 
@@ -203,11 +240,26 @@ class MockTransport:
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Record `request` and return the handler's response."""
+        return await self.start(request)
+
+    def start(self, request: HttpRequest) -> Awaitable[HttpResponse]:
+        """Record `request` at once and return an awaitable of the handler's response."""
         self.requests.append(request)
-        response = self.handler(request)
+        try:
+            response = self.handler(request)
+        except Exception as exc:
+            return _raising(exc)
         if inspect.isawaitable(response):
-            return await response
-        return response
+            return response
+        return _ready(response)
+
+
+async def _ready(response: HttpResponse) -> HttpResponse:
+    return response
+
+
+async def _raising(exc: Exception) -> HttpResponse:
+    raise exc
 
 
 class Environment(Protocol):
@@ -215,6 +267,10 @@ class Environment(Protocol):
 
     def tracking_refused(self) -> bool:
         """Return True when Do-Not-Track or Global Privacy Control is on."""
+        ...
+
+    def is_online(self) -> bool:
+        """Return False while the browser says it is offline (navigator.onLine)."""
         ...
 
     def warn(self, message: str) -> None:
@@ -233,6 +289,10 @@ class LoggingEnvironment:
         """Return False: there is no privacy signal outside the browser."""
         return False
 
+    def is_online(self) -> bool:
+        """Return True: outside the browser the network is assumed to be there."""
+        return True
+
     def warn(self, message: str) -> None:
         """Log `message` as a warning."""
         _log.warning("%s", message)
@@ -243,16 +303,21 @@ class LoggingEnvironment:
 
 
 class QuietEnvironment:
-    """An Environment for tests: collects `warnings` and `reports`; `refused` is settable."""
+    """An Environment for tests: collects `warnings` and `reports`; `refused`, `online` settable."""
 
-    def __init__(self, *, refused: bool = False) -> None:
+    def __init__(self, *, refused: bool = False, online: bool = True) -> None:
         self.refused = refused
+        self.online = online
         self.warnings: list[str] = []
         self.reports: list[DeliveryError] = []
 
     def tracking_refused(self) -> bool:
         """Return the `refused` attribute."""
         return self.refused
+
+    def is_online(self) -> bool:
+        """Return the `online` attribute."""
+        return self.online
 
     def warn(self, message: str) -> None:
         """Record `message` in `warnings`."""

@@ -1,13 +1,15 @@
 """The public Python API (DESIGN §4): init, the user setters, send, opt-out, over injected ports.
 
 `Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
-persists the opt-out, and hands validated wire batches to a `Dispatcher`. It never imports the
-browser: storage, HTTP and the page come in as ports (see xo_web.ports).
+persists the opt-out, and hands validated wire batches to its `Delivery`, which writes them to
+the persisted outbox before sending (xo_web.delivery). It never imports the browser: storage,
+HTTP, timers, locks and the page come in as ports (see xo_web.ports, xo_web.locks).
 """
 
 import asyncio
 import contextlib
 import math
+import random as random_module
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -15,13 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from xo_web.delivery import Dispatcher, SendOutcome
+from xo_web.backoff import RetryPolicy
+from xo_web.delivery import (
+    Delivery,
+    DeliveryPorts,
+    DeliveryStats,
+    Dispatcher,
+    SendOutcome,
+    asyncio_timer,
+)
 from xo_web.errors import (
     ACTIVITY_FORMAT_MESSAGE,
     ConfigError,
     DeliveryError,
     NotInitializedError,
 )
+from xo_web.locks import Locks, StorageLease
 from xo_web.models import (
     SESSION_IDENTITY,
     Activity,
@@ -30,6 +41,7 @@ from xo_web.models import (
     parse_activities,
     to_wire,
 )
+from xo_web.outbox import Outbox
 from xo_web.ports import (
     Clock,
     Environment,
@@ -37,6 +49,7 @@ from xo_web.ports import (
     IdFactory,
     LoggingEnvironment,
     Storage,
+    Timer,
     Transport,
     new_uuid,
 )
@@ -128,6 +141,10 @@ class Tracker:
         new_id: IdFactory = new_uuid,
         clock: Clock = time.time,
         on_error: Callable[[DeliveryError], None] | None = None,
+        random: Callable[[], float] = random_module.random,
+        timer: Timer = asyncio_timer,
+        locks: Locks | None = None,
+        delivery_ids: IdFactory = new_uuid,
     ) -> None:
         self.environment: Environment = environment or LoggingEnvironment()
         self.on_error = on_error
@@ -136,9 +153,23 @@ class Tracker:
         self._transport = transport
         self._clock = clock
         self._config: _Config | None = None
-        self._dispatcher: Dispatcher | None = None
+        self._delivery: Delivery | None = None
         self._user = UserState(self._storage, new_id=new_id, may_persist=self._may_persist)
         self._tasks: set[asyncio.Task[SendOutcome | None]] = set()
+        self._tab = delivery_ids()
+        self._delivery_ports = DeliveryPorts(
+            clock=clock,
+            random=random,
+            timer=timer,
+            locks=locks or StorageLease(self._storage, owner=self._tab, clock=clock),
+            new_id=delivery_ids,
+            report=self._report,
+            warn=self._warn,
+            may_send=self._may_persist,
+            is_online=self._is_online,
+            pause_storage=self._storage,
+        )
+        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -150,22 +181,40 @@ class Tracker:
         *,
         timeout_s: float = 10.0,
         personal_data_guard: bool = True,
+        delivery: Mapping[str, object] | RetryPolicy | None = None,
     ) -> None:
-        """Configure the tracker; may be called again to change it. Bad values: ConfigError."""
+        """Configure the tracker; may be called again to change it. Bad values: ConfigError.
+
+        `delivery` tunes the retry outbox (see xo_web.backoff.RetryPolicy for the keys). What
+        earlier pages left in the outbox is sent soon after init.
+        """
         endpoint = endpoint_for(tracker_key, region, collect_url)
         timeout = _check_timeout(timeout_s)
         if not isinstance(personal_data_guard, bool):
             raise ConfigError("personal_data_guard must be True or False")
+        policy = RetryPolicy.from_options(delivery)
         self._config = _Config(tracker_key, region, endpoint, timeout)
-        self._dispatcher = Dispatcher(
+        dispatcher = Dispatcher(
             self._transport,
             endpoint=endpoint,
             timeout_s=timeout,
             report=self._report,
             clock=self._clock,
         )
+        self._outbox.policy = policy
+        self._delivery = Delivery(
+            dispatcher,
+            self._outbox,
+            self._delivery_ports,
+            tracker_key=tracker_key,
+            tab=self._tab,
+            policy=policy,
+            previous=self._delivery,
+        )
         self._user.personal_data_guard = personal_data_guard
         self._user.persist_session()
+        if self._may_persist():
+            self._delivery.flush_soon(force=True)  # what earlier pages left, now
         if self.on_init is not None:
             try:
                 self.on_init()
@@ -244,9 +293,13 @@ class Tracker:
         return self._storage.get(OPT_OUT_STORAGE_KEY) == "true"
 
     def opt_out(self) -> None:
-        """Stop sending, persistently; the stored session id is removed too."""
+        """Stop sending, persistently; the stored session id and the delivery queue go too."""
         self._storage.set(OPT_OUT_STORAGE_KEY, "true")
         self._user.forget_stored_session()
+        if self._delivery is not None:
+            self._delivery.drop_all()
+        else:
+            self._outbox.clear()
 
     def opt_in(self) -> None:
         """Undo opt_out(); the session id is stored again."""
@@ -263,11 +316,44 @@ class Tracker:
         Inside a running event loop the delivery is scheduled at once, so a caller that does
         not await still sends; the returned Task can be awaited for the SendOutcome.
         """
-        dispatcher = self._require_init()
+        delivery = self._require_init()
         batch = self.prepare(activities)
         if self.is_opted_out or self._tracking_refused():
             return self._schedule(_nothing())
-        return self._schedule(dispatcher.dispatch(batch))
+        entry = delivery.enqueue(batch)  # persisted before anything can lose it
+        return self._schedule(delivery.deliver(entry.id))
+
+    # -- delivery ------------------------------------------------------------------------
+
+    @property
+    def delivery(self) -> Delivery | None:
+        """The retry outbox of this page once init() has run (for tests and diagnostics)."""
+        return self._delivery
+
+    @property
+    def delivery_stats(self) -> DeliveryStats:
+        """Counters of the retry outbox for this page (accepted, delivered, dropped...)."""
+        return self._delivery.stats if self._delivery is not None else DeliveryStats()
+
+    async def flush(self) -> None:
+        """Send what is queued now (ignoring backoff, honouring Retry-After and offline)."""
+        if self._delivery is not None:
+            await self._delivery.flush(force=True)
+
+    def flush_soon(self) -> None:
+        """Schedule a flush from synchronous code: the browser's `online` event calls this."""
+        if self._delivery is not None:
+            self._delivery.flush_soon(force=True)
+
+    def flush_on_unload(self) -> int:
+        """Flush synchronously with keepalive (pagehide / hidden); return the requests made."""
+        if self._delivery is None:
+            return 0
+        try:
+            return self._delivery.flush_on_unload()
+        except Exception as exc:  # a page-hide handler must never throw
+            self._warn(f"xo_web: flushing the queue on page hide failed: {exc!r}")
+            return 0
 
     def prepare(self, activities: object) -> list[dict[str, object]]:
         """Validate activities and return the wire batch with the user attached (no I/O)."""
@@ -313,15 +399,24 @@ class Tracker:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _require_init(self) -> Dispatcher:
-        if self._dispatcher is None:
+    def _require_init(self) -> Delivery:
+        if self._delivery is None:
             raise NotInitializedError("call init(tracker_key, region) before send()")
-        return self._dispatcher
+        return self._delivery
 
     # -- ports ---------------------------------------------------------------------------
 
     def _may_persist(self) -> bool:
         return not self.is_opted_out and not self._tracking_refused()
+
+    def _is_online(self) -> bool:
+        check = getattr(self.environment, "is_online", None)
+        if check is None:
+            return True
+        try:
+            return bool(check())
+        except Exception:
+            return True  # when in doubt, try: a failed attempt is queued anyway
 
     def _tracking_refused(self) -> bool:
         try:

@@ -1,7 +1,8 @@
 """The user object: identities, segments, traits, and the rules of the session id (DESIGN §3, §4).
 
-`UserState` keeps exactly one `sessionid` identity at all times (it is held apart from the
-other identities, so no sequence of calls can produce two), reads it from storage, replaces a
+`UserState` keeps exactly one `sessionid` identity at all times (its value is held apart from
+the other identities, so no sequence of calls can produce two; its *position* among them follows
+the JS SDK: first at start, where the caller put it, or appended), reads it from storage, replaces a
 malformed stored value, and writes it only when `may_persist()` allows (not while opted out or
 when tracking is refused). Every setter validates first and then applies all-or-nothing; a
 rejected call changes nothing. The state holds copies, never the caller's objects.
@@ -44,7 +45,9 @@ class UserState:
         self._may_persist = may_persist
         self.personal_data_guard = personal_data_guard
         self._session_id: str | None = None
-        self._identities: dict[str, str] = {}  # every identity except the session id
+        # Every identity in wire order; the session id's slot holds "" (its value is
+        # self._session_id), so the order matches the JS SDK's bodies byte for byte.
+        self._identities: dict[str, str] = {SESSION_IDENTITY: ""}
         self._segments: list[str] = []
         self._traits: dict[str, TraitValue] = {}
 
@@ -58,7 +61,7 @@ class UserState:
     def snapshot(self) -> dict[str, object]:
         """Return a fresh copy of the user in wire form: identities, segments, traits."""
         return {
-            "identities": {SESSION_IDENTITY: self.session_id, **self._identities},
+            "identities": _with_session(self._identities, self.session_id),
             "segments": list(self._segments),
             "traits": dict(self._traits),
         }
@@ -83,14 +86,14 @@ class UserState:
             )
         parsed = parse_identities({repository: identity})
         session_id, others = _split_session(parsed)
-        identities = {**self._identities, **others}
+        identities = {**self._identities, **others}  # a known name keeps its place
         self._commit(identities, self._segments, self._traits, session_id)
 
     def set_identities(self, identities: Mapping[str, str]) -> None:
         """Replace all identities; the session id stays unless `identities` gives one."""
         parsed = parse_identities(_as_dict(identities))
-        session_id, others = _split_session(parsed)
-        self._commit(others, self._segments, self._traits, session_id)
+        session_id, ordered = _split_session(parsed)
+        self._commit(ordered, self._segments, self._traits, session_id)
 
     def add_segment(self, segment: str) -> None:
         """Add a segment unless already present."""
@@ -135,12 +138,12 @@ class UserState:
         identities = parse_identities(_as_dict(data.get("identities", {})))
         segments = parse_segments(_as_list(data.get("segments", [])))
         traits = parse_traits(_as_dict(data.get("traits", {})))
-        session_id, others = _split_session(identities)
-        self._commit(others, _unique(segments), traits, session_id)
+        session_id, ordered = _split_session(identities)
+        self._commit(ordered, _unique(segments), traits, session_id)
 
     def clear(self) -> None:
         """Empty identities, segments and traits, and start a new stored session id."""
-        self._identities, self._segments, self._traits = {}, [], {}
+        self._identities, self._segments, self._traits = {SESSION_IDENTITY: ""}, [], {}
         self._storage.remove(SESSION_STORAGE_KEY)
         self._session_id = self._new_id()
         self.persist_session()
@@ -159,7 +162,7 @@ class UserState:
         # Re-validating the whole candidate enforces the count and size limits after an add.
         parse_user(
             {
-                "identities": {SESSION_IDENTITY: candidate_session, **identities},
+                "identities": _with_session(identities, candidate_session),
                 "segments": segments,
                 "traits": traits,
             }
@@ -197,8 +200,17 @@ def guard_traits(traits: Mapping[str, object], *, field: str, prefix: str) -> No
 
 
 def _split_session(identities: dict[str, str]) -> tuple[str | None, dict[str, str]]:
-    others = {name: value for name, value in identities.items() if name != SESSION_IDENTITY}
-    return identities.get(SESSION_IDENTITY), others
+    """Return the given session id (or None) and the identities with its slot kept in place.
+
+    Without a session id in `identities` its slot goes last, as the JS SDK appends it.
+    """
+    ordered = {name: ("" if name == SESSION_IDENTITY else v) for name, v in identities.items()}
+    ordered.setdefault(SESSION_IDENTITY, "")
+    return identities.get(SESSION_IDENTITY), ordered
+
+
+def _with_session(identities: dict[str, str], session_id: str) -> dict[str, str]:
+    return {name: (session_id if name == SESSION_IDENTITY else v) for name, v in identities.items()}
 
 
 def _unique(items: list[str]) -> list[str]:

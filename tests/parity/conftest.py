@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures used by name)
-    ROOT,
-    boot_timeout_ms,
-    browser_type_launch_args,
-    bundle_dir,
-    network,
-    site,
-)
+from tests.browser import conftest as browser_conftest
 from tests.support.static_site import StaticSite
+
+# The browser tests' fixtures, shared by name: Chromium and its flags, the boot timeout, the
+# xo_web bundle, the static site and the network guard with its fake collector.
+ROOT = browser_conftest.ROOT
+browser_type_launch_args = browser_conftest.browser_type_launch_args
+boot_timeout_ms = browser_conftest.boot_timeout_ms
+bundle_dir = browser_conftest.bundle_dir
+site = browser_conftest.site
+network = browser_conftest.network
 
 REFERENCE_PREFIX = "/parity/reference/"
 REFERENCE_FILE = "attraqt-activity.js"

@@ -22,6 +22,7 @@ REST_SESSION_ID = "rest-session-1"
 LOWER_CASE_IDENTITIES = "lower-case-identities"
 SESSION_ID_IN_OWN_USER = "session-id-in-own-user"
 NEW_SESSION_AFTER_CLEAR = "new-session-after-clear"
+UNIQUE_SEGMENTS = "unique-segments"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,18 @@ SEQUENCES: tuple[Sequence, ...] = (
             ["setUserSegments", []],
             ["send", VIEW],
         ],
+    ),
+    Sequence(
+        "duplicate-segments",
+        [
+            ["addUserSegment", "vip"],
+            ["addUserSegment", "sale"],
+            ["addUserSegment", "vip"],
+            ["send", VIEW],
+            ["setUserSegments", ["b", "a", "b"]],
+            ["send", VIEW],
+        ],
+        fixes=(UNIQUE_SEGMENTS,),
     ),
     Sequence(
         "set-user",
@@ -236,7 +249,7 @@ SEQUENCES: tuple[Sequence, ...] = (
                 "send",
                 {
                     "action": "view",
-                    "target": {"product": "café/crème €5 \"quoted\" <b>&amp;</b> 日本 😀"},
+                    "target": {"product": 'café/crème €5 "quoted" <b>&amp;</b> 日本 😀'},
                     "metadata": {"price": 19.99, "quantity": 3, "ratio": 0.1, "negative": -5},
                 },
             ],

@@ -32,10 +32,12 @@ from tests.parity.sequences import (
     NEW_SESSION_AFTER_CLEAR,
     SEQUENCES,
     SESSION_ID_IN_OWN_USER,
+    UNIQUE_SEGMENTS,
     Sequence,
 )
 from tests.support.browser import COLLECTOR_URL, Network
 from tests.support.static_site import StaticSite
+from xo_web.errors import ACTIVITY_FORMAT_MESSAGE
 
 pytestmark = pytest.mark.browser
 
@@ -43,17 +45,10 @@ TRACKER_KEY = "parity"
 ENDPOINT = f"https://collect-eu.attraqt.io/{TRACKER_KEY}"
 UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
-PAGE = (
-    f"{HEAD}<title>xo_web parity</title>"
-    f'<script src="{REFERENCE_PREFIX}{REFERENCE_FILE}"></script>'
-    f'<script src="{BUNDLE_PREFIX}xo.js" async></script>'
-    "</head><body></body></html>"
-)
-
-# Runs one sequence on one SDK; every send is awaited before the next step, so the requests
-# reach the collector in step order. Returns the session id at init and after each send.
-RUN_SEQUENCE = """
-async ({sdk, steps, trackerKey, sessionId}) => {
+# Sets an SDK up on a clean localStorage: a fresh reference instance, or xo.activity starting
+# from the reference's stored session id. Inline, so the page must not get a CSP.
+START = """
+window.parityStart = async (sdk, trackerKey, sessionId) => {
   await window.xo.ready;
   localStorage.clear();
   let target, sessionOf;
@@ -66,6 +61,23 @@ async ({sdk, steps, trackerKey, sessionId}) => {
     sessionOf = () => target.getSessionId();
   }
   target.init({trackerKey});
+  return {target, sessionOf};
+};
+"""
+
+PAGE = (
+    f"{HEAD}<title>xo_web parity</title>"
+    f'<script src="{REFERENCE_PREFIX}{REFERENCE_FILE}"></script>'
+    f'<script src="{BUNDLE_PREFIX}xo.js" async></script>'
+    f"<script>{START}</script>"
+    "</head><body></body></html>"
+)
+
+# Runs one sequence on one SDK; every send is awaited before the next step, so the requests
+# reach the collector in step order. Returns the session id at init and after each send.
+RUN_SEQUENCE = """
+async ({sdk, steps, trackerKey, sessionId}) => {
+  const {target, sessionOf} = await window.parityStart(sdk, trackerKey, sessionId);
   const run = {initialSession: sessionOf(), sends: []};
   for (const [method, ...args] of steps) {
     const result = target[method](...args);
@@ -74,6 +86,22 @@ async ({sdk, steps, trackerKey, sessionId}) => {
     }
   }
   return run;
+}
+"""
+
+# Runs a snippet (the body of an async function of `sdk`) on one SDK; returns what it returned
+# or threw, and the session id at init.
+RUN_SNIPPET = """
+async ({sdk, body, trackerKey, sessionId}) => {
+  const {target, sessionOf} = await window.parityStart(sdk, trackerKey, sessionId);
+  const snippet = new (async () => {}).constructor("sdk", body);
+  const out = {initialSession: sessionOf()};
+  try {
+    out.value = await snippet(target);
+  } catch (error) {
+    out.error = {name: error.name, message: error.message};
+  }
+  return out;
 }
 """
 
@@ -189,6 +217,14 @@ def session_id_in_own_user(activities: Activities, run: Run) -> Activities:
     return activities
 
 
+def unique_segments(activities: Activities, run: Run) -> Activities:
+    """Why: the reference keeps duplicate segments (observed ["vip","vip"]); DESIGN §4 says
+    "no duplicates" (first occurrence wins). Not in the §6 list, but a documented contract."""
+    for activity in activities:
+        activity["user"]["segments"] = list(dict.fromkeys(activity["user"]["segments"]))
+    return activities
+
+
 def new_session_after_clear(activities: Activities, run: Run) -> Activities:
     """Why: clearUser draws a new random uuid in each SDK, so the two can never be equal; both
     sides get this (the test checks each is a fresh UUID v4 first)."""
@@ -203,6 +239,7 @@ Normalisation = Callable[[Activities, Run], Activities]
 NORMALISATIONS: dict[str, Normalisation] = {
     LOWER_CASE_IDENTITIES: lower_case_identities,
     SESSION_ID_IN_OWN_USER: session_id_in_own_user,
+    UNIQUE_SEGMENTS: unique_segments,
 }
 BOTH_SIDES: dict[str, Normalisation] = {NEW_SESSION_AFTER_CLEAR: new_session_after_clear}
 
@@ -263,7 +300,9 @@ def test_xo_web_posts_what_the_reference_posts(
     assert len(ref.requests) == len(xo.requests) == sum(r is not None for r in ref.results)
     if NEW_SESSION_AFTER_CLEAR in sequence.fixes:
         assert_clear_user_made_new_sessions(ref, xo)
-    else:
+    elif LOWER_CASE_IDENTITIES not in sequence.fixes:
+        # (with that fix a caller's "sessionId" becomes xo_web's session id, while the
+        # reference keeps its own beside it: the bodies below say what each one sends)
         assert xo.sessions == ref.sessions
 
     for ref_request, xo_request in zip(ref.requests, xo.requests, strict=True):
@@ -282,3 +321,145 @@ def test_xo_web_posts_what_the_reference_posts(
             assert xo_result["status"] == ref_result["status"] == 200
             assert xo_result["ok"] is True
             assert xo_result["profiles"] == json.loads(ref_result["body"])["profiles"]
+
+
+# -- the fixes themselves: where the reference cannot produce a comparable body --------------
+
+
+@dataclass
+class Outcome:
+    """What a snippet did on one SDK: its value or error, and the bodies it POSTed."""
+
+    initial_session: str
+    value: Any
+    error: dict[str, str] | None
+    bodies: list[Activities]
+
+
+@dataclass(frozen=True)
+class FixCase:
+    """A DESIGN §6 defect: a snippet, what the reference does, what xo_web does instead."""
+
+    name: str
+    body: str
+    check: Callable[[Outcome, Outcome], None]
+
+
+def run_snippet(
+    page: Page, recorder: RawRecorder, sdk: str, body: str, session: str | None
+) -> Outcome:
+    """Run a snippet on one SDK and return its outcome."""
+    before = len(recorder.requests)
+    args = {"sdk": sdk, "body": body, "trackerKey": TRACKER_KEY, "sessionId": session}
+    out = page.evaluate(RUN_SNIPPET, args)
+    bodies = [request.activities for request in recorder.requests[before:]]
+    return Outcome(out["initialSession"], out.get("value"), out.get("error"), bodies)
+
+
+def user_of(outcome: Outcome) -> dict[str, Any]:
+    """The user of the only activity the snippet sent."""
+    [[activity]] = outcome.bodies
+    user: dict[str, Any] = activity["user"]
+    return user
+
+
+def check_send_empty_list(ref: Outcome, xo: Outcome) -> None:
+    """`send([])` posts an empty array; xo_web refuses it at the call and sends nothing."""
+    assert (ref.error, ref.bodies) == (None, [[]])
+    assert xo.error is not None
+    assert xo.error["name"] == "TypeError"
+    assert xo.error["message"].startswith(ACTIVITY_FORMAT_MESSAGE)
+    assert xo.bodies == []
+
+
+def check_numeric_trait(ref: Outcome, xo: Outcome) -> None:
+    """`addUserTrait` refuses the numbers `setUserTraits` and the docs use; xo_web takes them."""
+    assert ref.error == {"name": "TypeError", "message": "trait and traitValue must be strings."}
+    assert ref.bodies == []
+    assert xo.error is None
+    assert user_of(xo)["traits"] == {"visits": 3, "buyer": True}
+
+
+def check_set_user_without_segments(ref: Outcome, xo: Outcome) -> None:
+    """`setUser` demands segments and is applied half-way when it throws; xo_web takes a
+    partial user whole (missing parts empty)."""
+    assert ref.value == "segments must be an array of strings."
+    ref_user = user_of(ref)
+    assert ref_user["identities"] == {"ecommerceid": "e-1", "sessionid": ref.initial_session}
+    assert ref_user["segments"] == ["before"]  # identities replaced, segments not: half-applied
+    assert xo.value is None
+    assert xo.error is None
+    xo_user = user_of(xo)
+    assert xo_user["identities"] == {"sessionid": xo.initial_session, "ecommerceid": "e-1"}
+    assert (xo_user["segments"], xo_user["traits"]) == ([], {})
+
+
+def check_set_user_without_traits(ref: Outcome, xo: Outcome) -> None:
+    """`setUser` without traits sends no "traits" key at all; xo_web sends empty traits."""
+    assert list(user_of(ref)) == ["identities", "segments"]
+    assert list(user_of(xo)) == ["identities", "segments", "traits"]
+    assert user_of(xo)["traits"] == {}
+
+
+def check_setters_copy(ref: Outcome, xo: Outcome) -> None:
+    """Setters keep the caller's objects, so later changes leak into the payload; xo_web copies."""
+    assert (user_of(ref)["segments"], user_of(ref)["traits"]) == (
+        ["a", "mutated"],
+        {"k": "v", "k2": "added"},
+    )
+    assert (user_of(xo)["segments"], user_of(xo)["traits"]) == (["a"], {"k": "v"})
+
+
+def check_error_names_field(ref: Outcome, xo: Outcome) -> None:
+    """Validation errors do not say which field; xo_web's message names it after the same text."""
+    assert ref.error is not None
+    assert ref.error["message"] == ACTIVITY_FORMAT_MESSAGE
+    assert xo.error is not None
+    assert xo.error["message"].startswith(f"{ACTIVITY_FORMAT_MESSAGE} target.product:")
+    assert ref.bodies == xo.bodies == []
+
+
+SEND_VIEW = 'await sdk.send({action: "view", target: {product: "p-1"}});'
+FIX_CASES: tuple[FixCase, ...] = (
+    FixCase("send-empty-list", 'await sdk.send([]); return "sent";', check_send_empty_list),
+    FixCase(
+        "add-user-trait-number",
+        f'sdk.addUserTrait("visits", 3); sdk.addUserTrait("buyer", true); {SEND_VIEW}',
+        check_numeric_trait,
+    ),
+    FixCase(
+        "set-user-without-segments",
+        'sdk.addUserSegment("before"); let thrown = null;'
+        'try { sdk.setUser({identities: {ecommerceid: "e-1"}}); }'
+        f"catch (error) {{ thrown = error.message; }} {SEND_VIEW} return thrown;",
+        check_set_user_without_segments,
+    ),
+    FixCase(
+        "set-user-without-traits",
+        f'sdk.setUser({{identities: {{ecommerceid: "e-1"}}, segments: ["s"]}}); {SEND_VIEW}',
+        check_set_user_without_traits,
+    ),
+    FixCase(
+        "setters-copy-their-arguments",
+        'const segments = ["a"]; sdk.setUserSegments(segments); segments.push("mutated");'
+        'const traits = {k: "v"}; sdk.setUserTraits(traits); traits.k2 = "added";'
+        f"{SEND_VIEW}",
+        check_setters_copy,
+    ),
+    FixCase(
+        "validation-error-names-the-field",
+        'await sdk.send({action: "view", target: {product: 5}}); return "sent";',
+        check_error_names_field,
+    ),
+)
+
+
+@pytest.mark.parametrize("case", FIX_CASES, ids=[c.name for c in FIX_CASES])
+def test_documented_fixes(parity_page: Page, recorder: RawRecorder, case: FixCase) -> None:
+    """The reference still shows each DESIGN §6 defect, and xo_web behaves the fixed way."""
+    ref = run_snippet(parity_page, recorder, "reference", case.body, None)
+    xo = run_snippet(parity_page, recorder, "xo", case.body, ref.initial_session)
+    assert xo.initial_session == ref.initial_session
+    case.check(ref, xo)
+    for bodies in xo.bodies:
+        assert_fixed_user(bodies)

@@ -30,20 +30,27 @@ class CollectedRequest:
     body: Any
 
 
-Responder = Callable[[CollectedRequest], tuple[int, dict[str, Any], dict[str, str]]]
+Answer = tuple[int, dict[str, Any], dict[str, str]]
+Responder = Callable[[CollectedRequest], Answer | None]
+"""Answers one collector request: (status, JSON payload, headers), or None to abort it."""
 
 
-def _answer_ok(_: CollectedRequest) -> tuple[int, dict[str, Any], dict[str, str]]:
+def _answer_ok(_: CollectedRequest) -> Answer:
     return 200, {"profiles": {"demo": {"score": 1}}}, {}
 
 
 @dataclass
 class Network:
-    """Records collector calls (answered by ``responder``) and aborts anything not local."""
+    """Records collector calls (answered by ``responder``) and aborts anything not local.
+
+    ``responder`` is settable at any time (fault injection); returning None aborts the request
+    like an unreachable collector. ``answered`` lists the statuses given, in order.
+    """
 
     responder: Responder = _answer_ok
     collected: list[CollectedRequest] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)
 
     def install(self, context: BrowserContext) -> Network:
         """Route every request of ``context`` through the guard and the fake collector."""
@@ -68,13 +75,25 @@ class Network:
         body = json.loads(raw) if raw else None
         collected = CollectedRequest(request.url, dict(request.headers), body)
         self.collected.append(collected)
-        status, payload, headers = self.responder(collected)
+        answer = self.responder(collected)
+        if answer is None:
+            self.answered.append(0)
+            route.abort("connectionrefused")
+            return
+        status, payload, headers = answer
+        self.answered.append(status)
         route.fulfill(
             status=status,
             headers={**CORS_HEADERS, **headers},
             content_type="application/json",
             body=json.dumps(payload),
         )
+
+    @property
+    def accepted(self) -> list[dict[str, Any]]:
+        """Every activity in a request the collector answered with a 2xx, in order."""
+        pairs = zip(self.collected, self.answered, strict=False)
+        return [a for request, status in pairs if 200 <= status < 300 for a in request.body]
 
     @property
     def activities(self) -> list[dict[str, Any]]:

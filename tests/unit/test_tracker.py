@@ -497,9 +497,9 @@ def test_client_error_is_an_outcome_not_an_exception() -> None:
 
 
 def test_server_error_is_an_outcome() -> None:
-    """A 5xx resolves with ok False."""
+    """A 5xx resolves with ok False and queued True: the batch waits in the outbox."""
     outcome = run_send(tracker_over(answer(503, raw="<html>busy</html>")), VIEW)
-    assert outcome == SendOutcome(503, False, None, "HTTP 503")
+    assert outcome == SendOutcome(503, False, None, "HTTP 503", queued=True)
 
 
 def test_http_error_goes_to_on_error_and_the_environment() -> None:
@@ -544,7 +544,7 @@ def test_a_raising_on_error_is_contained(
         raise RuntimeError("oops")
 
     tracker.on_error = broken
-    assert run_send(tracker, VIEW) == SendOutcome(500, False, None, "HTTP 500")
+    assert run_send(tracker, VIEW) == SendOutcome(500, False, None, "HTTP 500", queued=True)
     assert any("on_error" in warning for warning in environment.warnings)
 
 
