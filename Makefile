@@ -54,3 +54,6 @@ clean:
 
 bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium; prints JSON
 	$(BIN)/python scripts/bench.py
+
+faults: setup ## reliability report: 1,000 activities under injected failures (pure core)
+	$(BIN)/python scripts/faults.py

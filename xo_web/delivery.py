@@ -403,6 +403,8 @@ class Delivery:
         for task in (self._task, *self._background):
             if task is not None and not task.done():
                 task.cancel()
+        for entry_id in list(self._waiters):
+            self._resolve(entry_id, self._queued_outcome("the page went away"))
 
     def drop_all(self) -> int:
         """Forget every queued entry (opt-out); return how many activities were dropped."""

@@ -17,7 +17,14 @@ from xo_web.names import ACTIVITY_METHODS, MethodName
 from xo_web.tracker import Tracker
 
 _METHODS: dict[str, MethodName] = {m.js: m for m in ACTIVITY_METHODS}
-_INIT_KEYS = {"trackerKey": "tracker_key", "region": "region", "collectUrl": "collect_url"}
+_INIT_KEYS = {
+    "trackerKey": "tracker_key",
+    "region": "region",
+    "collectUrl": "collect_url",
+    "timeoutS": "timeout_s",
+    "personalDataGuard": "personal_data_guard",
+    "delivery": "delivery",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,8 @@ class Answer:
 
 
 def init_arguments(args: list[object]) -> dict[str, Any]:
-    """Map ``init({trackerKey, region, collectUrl})``, ``xo.init({activity: {...}})`` or
+    """Map ``init({trackerKey, region, collectUrl, timeoutS, personalDataGuard, delivery})``,
+    ``xo.init({activity: {...}})`` or
     ``init("KEY", "eu")`` onto the keyword arguments of ``Tracker.init``."""
     if args and isinstance(args[0], str):
         names = ("tracker_key", "region", "collect_url")

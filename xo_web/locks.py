@@ -112,5 +112,6 @@ class StorageLease:
             return None, 0.0
         if not isinstance(until, int | float) or not math.isfinite(until):
             return None, 0.0
-        # a lease claiming to last longer than the ttl is hostile or from a broken clock
-        return owner, min(float(until), self._clock() + self._ttl_s)
+        if until > self._clock() + self._ttl_s:
+            return None, 0.0  # lasting longer than any lease can: hostile or a broken clock
+        return owner, float(until)

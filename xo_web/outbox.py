@@ -134,6 +134,9 @@ class Outbox:
             if key in found:
                 continue
             raw = self._storage.get(key)
+            if raw is None and self._unreadable() and key in self._cache:
+                found[key] = self._cache[key][1]  # storage failed: the copy in memory holds
+                continue
             if raw is None:
                 self._known.discard(key)
                 self._cache.pop(key, None)
@@ -152,11 +155,16 @@ class Outbox:
             return self._memory[key]
         raw = self._storage.get(key)
         if raw is None:
-            return None
+            cached = self._cache.get(key) if self._unreadable() else None
+            return cached[1] if cached is not None else None
         entry = self._decode(key, raw)
         if entry is None:
             self._drop_corrupt(key)
         return entry
+
+    def _unreadable(self) -> bool:
+        """True when the latest read failed (ports.GuardedStorage says so), not a miss."""
+        return bool(getattr(self._storage, "last_read_failed", False))
 
     def _decode(self, key: str, raw: str) -> Entry | None:
         cached = self._cache.get(key)

@@ -123,14 +123,17 @@ class GuardedStorage:
         self._warn = warn
         self._warned = False
         self._pinned: dict[str, str | None] = {}
+        self.last_read_failed = False  # True when the latest get() could not read storage
 
     def get(self, key: str) -> str | None:
         """Return the stored value, the pinned one, or None when storage fails."""
+        self.last_read_failed = False
         if key in self._pinned:
             return self._pinned[key]
         try:
             value = self._storage.get(key)
         except Exception as exc:
+            self.last_read_failed = True
             self._failed(exc)
             return None
         return value if isinstance(value, str) else None

@@ -74,6 +74,8 @@ def test_python_init_installs_the_js_api_for_the_page(
     """After ``activity.init`` in Python, page JS can use ``xo.activity`` on the same user."""
     page.goto(site.add_page("/py/js-api.html", pyscript_page(PYTHON_INIT_THEN_JS)))
     wait_for(page, "window.pythonSession", boot_timeout_ms)
+    # xo_web injects xo.js (stub mode) on such a page; it may still be loading here.
+    wait_for(page, "window.xo !== undefined && window.xo.ready !== undefined", boot_timeout_ms)
     assert page.evaluate("xo.ready.then(() => true)") is True
     assert page.evaluate("xo.activity.getSessionId()") == page.evaluate("window.pythonSession")
     page.evaluate("xo.activity.send({action: 'click', target: {product: 'p-9'}})")

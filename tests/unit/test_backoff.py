@@ -95,7 +95,9 @@ def test_policy_defaults() -> None:
     """Without options: base 1 s, cap 5 min, bounded attempts, age and size."""
     policy = RetryPolicy.from_options(None)
     assert (policy.retry_base_s, policy.retry_cap_s) == (1.0, 300.0)
-    assert policy.max_attempts > 0 and policy.max_age_s > 0 and policy.max_entries > 0
+    assert policy.max_attempts > 0
+    assert policy.max_age_s > 0
+    assert policy.max_entries > 0
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ MemoryStorage and Web-Lock fake, and a scripted collector.
 """
 
 import asyncio
+import itertools
 import json
 from typing import Any
 
@@ -18,7 +19,7 @@ from xo_web.ports import BrokenStorage, HttpRequest, HttpResponse, QuotaStorage
 
 from .delivery_kit import World, answer, offline, view
 
-FAST = {"delivery": {"retry_base_s": 1.0, "retry_cap_s": 8.0, "max_attempts": 5}}
+FAST: dict[str, Any] = {"delivery": {"retry_base_s": 1.0, "retry_cap_s": 8.0, "max_attempts": 5}}
 
 
 def run(coroutine: Any) -> Any:
@@ -75,7 +76,8 @@ def test_retryable_failure_is_queued_then_delivered_once(failure: int | str) -> 
         return outcome
 
     outcome = run(go())
-    assert outcome is not None and (outcome.ok, outcome.queued) == (False, True)
+    assert outcome is not None
+    assert (outcome.ok, outcome.queued) == (False, True)
     assert world.collector.products() == ["p1"]
     assert world.queued() == []
 
@@ -113,7 +115,7 @@ def test_backoff_grows_between_attempts() -> None:
         await world.run(20)
 
     run(go())
-    gaps = [round(b - a, 2) for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [round(b - a, 2) for a, b in itertools.pairwise(stamps)]
     assert gaps == [1.0, 2.0, 4.0]
 
 
@@ -168,7 +170,9 @@ def test_retry_after_pauses_every_send() -> None:
         tab = world.tab()
         await tab.send(view("p1"))
         later = await tab.send(view("p2"))
-        assert later is not None and later.queued and later.error
+        assert later is not None
+        assert later.queued
+        assert later.error
         await world.run(9.9)
         assert len(world.collector.requests) == 1
         await world.run(0.2)
@@ -322,7 +326,9 @@ def test_offline_tries_nothing_and_online_flushes_at_once() -> None:
     async def go() -> None:
         tab = world.tab()
         outcome = await tab.send(view("p1"))
-        assert outcome is not None and outcome.queued and outcome.error == "offline"
+        assert outcome is not None
+        assert outcome.queued
+        assert outcome.error == "offline"
         await world.run(60)
         assert world.collector.requests == []
         world.environment.online = True
@@ -341,7 +347,8 @@ def test_other_tab_holding_the_lock_sends_nothing_here() -> None:
     async def go() -> None:
         tab = world.tab()
         outcome = await tab.send(view("p1"))
-        assert outcome is not None and outcome.queued
+        assert outcome is not None
+        assert outcome.queued
         assert world.collector.requests == []
         world.locks.held.clear()
         await world.run(2)
@@ -609,5 +616,6 @@ def test_send_never_raises_for_delivery_problems() -> None:
         return await world.tab().send(view("p1"))
 
     outcome = run(go())
-    assert outcome is not None and outcome.ok is False
+    assert outcome is not None
+    assert outcome.ok is False
     assert world.errors

@@ -33,7 +33,7 @@ def outbox(storage: MemoryStorage, warnings: list[str] | None = None, **limits: 
     """Return an Outbox over `storage` with the given caps."""
     sink = warnings if warnings is not None else []
     guarded = GuardedStorage(storage, sink.append)
-    return Outbox(guarded, policy=RetryPolicy(**limits), warn=sink.append)  # type: ignore[arg-type]
+    return Outbox(guarded, policy=RetryPolicy(**limits), warn=sink.append)
 
 
 def test_add_writes_one_key_per_entry() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from xo_web.models import dumps, js_number
 from xo_web.tracker import Tracker
 
-from .helpers import run_send, sent
+from .helpers import run_send, sent, sent_user
 
 # What String(x) gives in JavaScript (checked with node).
 JS_STRINGS = {
@@ -73,7 +73,8 @@ def test_set_user_identities_keeps_the_callers_order_with_session_id_last(
     """``setUserIdentities`` without a session id appends it, like the JS SDK."""
     tracker.set_user_identities({"ecommerceId": "e-1", "crmId": "c-1"})
     run_send(tracker, {"action": "view", "target": {}})
-    identities = sent(transport.requests[0])[0]["user"]["identities"]
+    identities = sent_user(transport.requests[0])["identities"]
+    assert isinstance(identities, dict)
     assert list(identities) == ["ecommerceid", "crmid", "sessionid"]
 
 
@@ -82,5 +83,6 @@ def test_added_identities_follow_the_session_id(tracker: Tracker, transport) -> 
     tracker.add_user_identity("ecommerceId", "e-1")
     tracker.add_user_identity("sessionId", "site-7")
     run_send(tracker, {"action": "view", "target": {}})
-    identities = sent(transport.requests[0])[0]["user"]["identities"]
+    identities = sent_user(transport.requests[0])["identities"]
+    assert isinstance(identities, dict)
     assert list(identities.items()) == [("sessionid", "site-7"), ("ecommerceid", "e-1")]
