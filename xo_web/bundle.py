@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from xo_web import __version__
 from xo_web.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES
 from xo_web.pins import BROWSER_WHEELS, PYODIDE_VERSION, PYSCRIPT_VERSION, XO_WEB_DEPENDS
+from xo_web.pycompile import compile_wheels
 from xo_web.wheels import build_xo_web_wheel, sha256_of, verified_wheels
 
 PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
@@ -36,6 +38,11 @@ class BundleInputs:
 
     node_modules: Path
     wheel_cache: Path
+
+    @property
+    def compiled_cache(self) -> Path:
+        """Where byte-compiled wheels are cached, beside the downloaded ones."""
+        return self.wheel_cache.parent / "wheels-compiled"
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -78,11 +85,20 @@ def _lock_entry(
 
 
 def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path) -> None:
-    """Rewrite Pyodide's lock so it lists only the wheels served from ``runtime``."""
+    """Rewrite Pyodide's lock so it lists only the wheels served from ``runtime``.
+
+    Each entry carries the sha256 of the file actually served (byte-compiled or not), which
+    is what Pyodide's loader checks.
+    """
     stock = json.loads(stock_lock.read_text())
     packages = {
         pin.name: _lock_entry(
-            pin.name, pin.version, pin.file_name, pin.sha256, pin.imports, pin.depends
+            pin.name,
+            pin.version,
+            pin.file_name,
+            sha256_of(runtime / pin.file_name),
+            pin.imports,
+            pin.depends,
         )
         for pin in BROWSER_WHEELS
     }
@@ -114,8 +130,14 @@ def pyscript_config(base_url: str) -> dict[str, object]:
     }
 
 
-def build_bundle(out: Path, inputs: BundleInputs, base_url: str = "/xo/") -> Path:
-    """Write the static bundle into ``out`` and return it."""
+def build_bundle(
+    out: Path, inputs: BundleInputs, base_url: str = "/xo/", *, byte_compile: bool = True
+) -> Path:
+    """Write the static bundle into ``out`` and return it.
+
+    With ``byte_compile`` (the default) the wheels are byte-compiled for Pyodide's Python
+    (see ``xo_web.pycompile``), which makes importing them in the browser about twice as fast.
+    """
     base_url = normalise_base_url(base_url)
     pyodide_src = inputs.node_modules / "pyodide"
     pyscript_src = inputs.node_modules / "@pyscript" / "core" / "dist"
@@ -129,9 +151,16 @@ def build_bundle(out: Path, inputs: BundleInputs, base_url: str = "/xo/") -> Pat
     runtime.mkdir()
     for name in PYODIDE_RUNTIME_FILES:
         shutil.copy2(pyodide_src / name, runtime / name)
-    for wheel in wheels:
-        shutil.copy2(wheel, runtime / wheel.name)
-    xo_wheel = build_xo_web_wheel(runtime)
+    with tempfile.TemporaryDirectory() as scratch:
+        xo_source = build_xo_web_wheel(Path(scratch))
+        if byte_compile:
+            options = {"pyodide_dir": pyodide_src, "cache": inputs.compiled_cache}
+            compile_wheels(wheels, runtime, sourceless=True, **options)
+            [xo_wheel] = compile_wheels([xo_source], runtime, sourceless=False, **options)
+        else:
+            for wheel in [*wheels, xo_source]:
+                shutil.copy2(wheel, runtime / wheel.name)
+            xo_wheel = runtime / xo_source.name
     _write_lock(runtime, pyodide_src / "pyodide-lock.json", xo_wheel)
 
     shutil.copytree(pyscript_src, out / "pyscript", ignore=shutil.ignore_patterns("*.map"))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xo_web.bundle import BundleError, BundleInputs, build_bundle
+from xo_web.pycompile import CompileError
 from xo_web.wheels import WheelCacheError, fetch_wheels
 
 DEFAULT_WHEEL_CACHE = Path(".cache/wheels")
@@ -22,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default="/xo/", help="URL path the bundle is served under")
     build.add_argument("--node-modules", type=Path, default=Path("node_modules"))
     build.add_argument("--wheel-cache", type=Path, default=DEFAULT_WHEEL_CACHE)
+    build.add_argument(
+        "--no-compile",
+        dest="byte_compile",
+        action="store_false",
+        help="ship the wheels' sources as they are instead of byte-compiling them",
+    )
 
     fetch = commands.add_parser("fetch-wheels", help="download the pinned browser wheels")
     fetch.add_argument("--wheel-cache", type=Path, default=DEFAULT_WHEEL_CACHE)
@@ -37,9 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(path)
         else:
             inputs = BundleInputs(node_modules=args.node_modules, wheel_cache=args.wheel_cache)
-            out = build_bundle(args.dir, inputs, base_url=args.base_url)
+            out = build_bundle(
+                args.dir, inputs, base_url=args.base_url, byte_compile=args.byte_compile
+            )
             print(f"xo_web bundle written to {out} (serve it under {args.base_url})")
-    except (BundleError, WheelCacheError) as error:
+    except (BundleError, CompileError, WheelCacheError) as error:
         print(f"xo-web: {error}", file=sys.stderr)
         return 2
     return 0

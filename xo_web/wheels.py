@@ -17,7 +17,9 @@ from xo_web import __version__
 from xo_web.pins import BROWSER_WHEELS, PYODIDE_PYTHON, XO_WEB_DEPENDS, WheelPin
 
 # Host-side tooling that the browser never needs; kept out of the browser wheel.
-HOST_ONLY_MODULES = frozenset({"cli.py", "bundle.py", "wheels.py", "pins.py", "__main__.py"})
+HOST_ONLY_MODULES = frozenset(
+    {"cli.py", "bundle.py", "wheels.py", "pins.py", "pycompile.py", "__main__.py"}
+)
 _FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 

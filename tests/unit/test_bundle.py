@@ -117,3 +117,26 @@ def test_base_url_must_be_a_path() -> None:
     """A full URL is refused: the bundle is served from the page's own origin."""
     with pytest.raises(BundleError):
         normalise_base_url("https://cdn.example/xo/")
+
+
+def test_third_party_wheels_ship_bytecode_without_sources(bundle: Path) -> None:
+    """pydantic is served byte-compiled for Pyodide's Python, sourceless like Pyodide's own."""
+    names = zipfile.ZipFile(bundle / "pyodide" / "pydantic-2.14.4-py3-none-any.whl").namelist()
+    assert "pydantic/main.pyc" in names
+    assert "pydantic/main.py" not in names
+
+
+def test_xo_web_wheel_keeps_sources_beside_its_bytecode(bundle: Path) -> None:
+    """xo_web ships its sources (for tracebacks) and unchecked-hash bytecode for 3.14."""
+    [wheel] = (bundle / "pyodide").glob("xo_web-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "xo_web/tracker.py" in names
+    assert "xo_web/__pycache__/tracker.cpython-314.pyc" in names
+
+
+def test_unchanged_sources_reuse_the_compiled_cache(tmp_path: Path) -> None:
+    """A second build with the same inputs compiles nothing and serves identical wheels."""
+    first = build_bundle(tmp_path / "one", INPUTS)
+    second = build_bundle(tmp_path / "two", INPUTS)
+    for wheel in (first / "pyodide").glob("*.whl"):
+        assert wheel.read_bytes() == (second / "pyodide" / wheel.name).read_bytes()
