@@ -17,8 +17,10 @@ RETRY_BASE_S = 1.0
 RETRY_CAP_S = 300.0
 MAX_ATTEMPTS = 12
 MAX_AGE_S = 24 * 3600.0
-MAX_ENTRIES = 500
-MAX_BYTES = 1024 * 1024
+MAX_ENTRIES = 1000  # entries (keys) persisted; each holds up to MAX_BATCH_SIZE activities
+MAX_BYTES = 2 * 1024 * 1024  # UTF-8 bytes persisted (localStorage holds about 5 M characters)
+MAX_ACTIVITIES = 10_000  # activities held in all (persisted and in memory) before eviction
+MAX_MEMORY_BYTES = 8 * 1024 * 1024  # UTF-8 bytes held in memory only, beyond what is persisted
 MAX_RETRY_AFTER_S = 3600.0
 
 
@@ -26,9 +28,14 @@ MAX_RETRY_AFTER_S = 3600.0
 class RetryPolicy:
     """How the outbox retries and how much it may hold (init's `delivery` option).
 
+    Caps: at most `max_entries` entries and `max_bytes` UTF-8 bytes are persisted; what does
+    not fit is kept in memory for this page (and persisted when room frees), up to
+    `max_memory_bytes`; past that, or past `max_activities` activities in all, the oldest
+    queued activities are evicted (reported and counted).
+
     Python names are snake_case; JavaScript page code may use the camelCase spelling of the
     same keys (`retryBaseS`, `retryCapS`, `maxAttempts`, `maxAgeS`, `maxEntries`, `maxBytes`,
-    `maxRetryAfterS`).
+    `maxActivities`, `maxMemoryBytes`, `maxRetryAfterS`).
     """
 
     retry_base_s: float = RETRY_BASE_S
@@ -37,6 +44,8 @@ class RetryPolicy:
     max_age_s: float = MAX_AGE_S
     max_entries: int = MAX_ENTRIES
     max_bytes: int = MAX_BYTES
+    max_activities: int = MAX_ACTIVITIES
+    max_memory_bytes: int = MAX_MEMORY_BYTES
     max_retry_after_s: float = MAX_RETRY_AFTER_S
 
     @classmethod
@@ -73,7 +82,13 @@ def _camel(name: str) -> str:
 
 
 def _check_option(name: str, value: object) -> float | int:
-    integer = name in ("max_attempts", "max_entries", "max_bytes")
+    integer = name in (
+        "max_attempts",
+        "max_entries",
+        "max_bytes",
+        "max_activities",
+        "max_memory_bytes",
+    )
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"delivery.{name} must be a number, not {type(value).__name__}")
     if not math.isfinite(value) or value <= 0 or value > 10**9:

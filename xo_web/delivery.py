@@ -7,6 +7,14 @@ retryable; other statuses are permanent. `Delivery` puts the outbox (xo_web.outb
 - `enqueue` writes a batch to storage *before* anything is sent; `deliver` then flushes and
   resolves with the outcome of the first attempt that carried the batch (`queued=True` when it
   stays in the outbox for a retry).
+- Sends made in the same tick (before the event loop runs again) are coalesced into one open
+  entry, hence one request: each send rewrites that entry in place at once (one `setItem` of one
+  key of at most COALESCE_BYTES, so a send is persisted when `send` returns, and a page that
+  goes away in the same tick sends it from its page-hide flush). The entry is closed at the
+  end of the tick (`call_soon`), when it is claimed, or when the next send would take it past
+  MAX_BATCH_SIZE activities or COALESCE_BYTES; each send's awaitable resolves with the outcome
+  of its entry. Each send is kept as a part of the entry, so a 400 for a merged request is
+  narrowed down to the send that caused it.
 - A flush runs one at a time per tab and under the outbox lock (xo_web.locks), so two tabs
   never send the same entry at once; each entry is claimed with an in-flight lease before it is
   sent, removed by id on 2xx or a permanent failure, and released with exponential backoff and
@@ -35,14 +43,17 @@ from typing import Any
 from xo_web.backoff import RetryPolicy, backoff_delay, parse_retry_after
 from xo_web.errors import DeliveryError, TransportError
 from xo_web.locks import OUTBOX_LOCK, Locks
-from xo_web.models import MAX_BATCH_SIZE, dumps, serialized_size
-from xo_web.outbox import Entry, Outbox, flatten
+from xo_web.models import MAX_BATCH_SIZE, dumps
+from xo_web.outbox import Entry, Outbox, encode_activity, request_body
 from xo_web.ports import Cancel, Clock, HttpRequest, HttpResponse, IdFactory, Timer, Transport
 
 STORAGE_PREFIX = "attraqt"
 PAUSE_STORAGE_KEY = "attraqtpause"
 KEEPALIVE_LIMIT_BYTES = 64 * 1024
 UNLOAD_CHUNK_BYTES = 16 * 1024
+# The body of an open entry: each send of a tick rewrites it, so it stays small (requests
+# still merge entries up to MAX_BATCH_SIZE / 64 KiB); one page-hide chunk can carry it.
+COALESCE_BYTES = 8 * 1024
 LEASE_MARGIN_S = 5.0
 MIN_WAKE_S = 0.05
 SPLIT_STATUSES = frozenset({400, 413, 422})
@@ -128,14 +139,24 @@ class Dispatcher:
         self._clock = clock
 
     def build_request(
-        self, batch: Sequence[Mapping[str, object]], *, keepalive: bool | None = None
+        self,
+        batch: Sequence[Mapping[str, object]],
+        *,
+        keepalive: bool | None = None,
+        body: tuple[str, int] | None = None,
     ) -> HttpRequest:
-        """Return the POST for `batch`; keepalive when the body fits the browser's limit."""
-        body = encode_batch(batch)
-        fits = len(body.encode("utf-8")) <= KEEPALIVE_LIMIT_BYTES
+        """Return the POST for `batch`; keepalive when the body fits the browser's limit.
+
+        `body` is the already encoded batch and its UTF-8 size, when the caller has them.
+        """
+        if body is None:
+            text = encode_batch(batch)
+            body = text, len(text.encode("utf-8"))
+        text, size = body
+        fits = size <= KEEPALIVE_LIMIT_BYTES
         return HttpRequest(
             url=self.endpoint,
-            body=body,
+            body=text,
             headers=dict(HEADERS),
             keepalive=fits if keepalive is None else keepalive and fits,
             timeout_s=self.timeout_s,
@@ -151,20 +172,26 @@ class Dispatcher:
         return attempt.outcome
 
     async def attempt(
-        self, batch: Sequence[Mapping[str, object]], *, keepalive: bool | None = None
+        self,
+        batch: Sequence[Mapping[str, object]],
+        *,
+        keepalive: bool | None = None,
+        body: tuple[str, int] | None = None,
     ) -> Attempt:
         """Send `batch` once and classify the answer (nothing is reported)."""
-        request = self.build_request(batch, keepalive=keepalive)
+        request = self.build_request(batch, keepalive=keepalive, body=body)
         return await self._settle(self.transport.send(request))
 
     def can_start(self) -> bool:
         """True when the transport can begin a request synchronously (see ports.Starter)."""
         return callable(getattr(self.transport, "start", None))
 
-    def start(self, batch: Sequence[Mapping[str, object]]) -> Awaitable[Attempt]:
+    def start(
+        self, batch: Sequence[Mapping[str, object]], *, body: tuple[str, int] | None = None
+    ) -> Awaitable[Attempt]:
         """Begin a keepalive request for `batch` synchronously; await it for the Attempt."""
         starter = self.transport.start  # type: ignore[attr-defined]
-        request = self.build_request(batch, keepalive=True)
+        request = self.build_request(batch, keepalive=True, body=body)
         try:
             pending: Awaitable[HttpResponse] = starter(request)
         except Exception as exc:
@@ -262,7 +289,15 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 def body_bytes(entries: Sequence[Entry]) -> int:
     """Return the UTF-8 size of the request body carrying `entries`."""
-    return serialized_size(flatten(entries))
+    return request_body(entries)[1]
+
+
+def _maybe_loop() -> asyncio.AbstractEventLoop | None:
+    """Return the loop a send can schedule on (Pyodide's page loop), or None outside one."""
+    try:
+        return _loop()
+    except RuntimeError:
+        return None
 
 
 @dataclass
@@ -270,6 +305,17 @@ class _Flight:
     entries: list[Entry]
     keepalive: bool
     size: int
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One send's place in the outbox: its entry, and the future of its outcome if made yet."""
+
+    entry_id: str
+    waiter: "asyncio.Future[SendOutcome] | None" = None
+
+
+Encoded = Sequence[tuple[str, int]]
 
 
 @dataclass
@@ -311,7 +357,9 @@ class Delivery:
         self._ports = ports
         self._seq = 0
         self._last_created = 0.0
-        self._waiters: dict[str, asyncio.Future[SendOutcome]] = {}
+        # entry id -> one list of waiting futures per send (part) of the entry, in order
+        self._waiters: dict[str, list[list[asyncio.Future[SendOutcome]]]] = {}
+        self._open: str | None = None  # the entry this tick's sends are appended to
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._force_again = False
@@ -329,7 +377,9 @@ class Delivery:
             self._last_created = previous._last_created
             self._waiters = previous._waiters
             self.stats = previous.stats
+            previous._open = None
             previous._cancel_timer()
+        self.outbox.refresh()  # boot: what earlier pages and other tabs left, for the timers
 
     @property
     def lease_s(self) -> float:
@@ -338,8 +388,67 @@ class Delivery:
 
     # -- accepting -------------------------------------------------------------------------
 
-    def enqueue(self, batch: Sequence[dict[str, object]]) -> Entry:
-        """Write `batch` to the outbox now (before any request) and return its entry."""
+    def enqueue(self, batch: Sequence[dict[str, object]], encoded: Encoded | None = None) -> Ticket:
+        """Write `batch` to the outbox now (before any request) and return the send's ticket.
+
+        `encoded` gives each activity's JSON text and UTF-8 size when the caller has them
+        (Tracker.prepare does), so nothing is encoded twice. Within one tick the batch is
+        appended to the open entry when it fits, else it opens a new entry.
+        """
+        pairs = list(encoded) if encoded is not None else [encode_activity(a) for a in batch]
+        texts = tuple(text for text, _ in pairs)
+        sizes = tuple(size for _, size in pairs)
+        loop = _maybe_loop()
+        self.stats.accepted += len(batch)
+        entry_id = self._append(batch, texts, sizes)
+        if entry_id is None:
+            entry_id = self._start_entry(batch, texts, sizes, loop)
+        waiter: asyncio.Future[SendOutcome] | None = None
+        if loop is not None:
+            waiter = loop.create_future()
+            self._waiters[entry_id][-1].append(waiter)
+        return Ticket(entry_id, waiter)
+
+    def _append(
+        self, batch: Sequence[dict[str, object]], texts: tuple[str, ...], sizes: tuple[int, ...]
+    ) -> str | None:
+        """Append the batch to the open entry, written through; None when it cannot take it."""
+        if self._open is None:
+            return None
+        current = self.outbox.peek(self._open)
+        if (
+            current is None
+            or current.flight is not None
+            or current.attempts
+            or len(current.body) + len(batch) > MAX_BATCH_SIZE
+            or current.body_bytes() + sum(sizes) + len(sizes) > COALESCE_BYTES
+        ):
+            self._open = None
+            return None
+        current = current.encoded()
+        grown = replace(
+            current,
+            body=current.body + tuple(batch),
+            texts=current.texts + texts,
+            sizes=current.sizes + sizes,
+            parts=(*current.part_counts, len(batch)),
+        )
+        evicted = self.outbox.grow(grown, keep=self._busy())
+        if evicted is None:
+            self._open = None
+            return None
+        parts = self._waiters.setdefault(current.id, [[] for _ in current.part_counts])
+        parts.append([])
+        self._evicted(evicted)
+        return current.id
+
+    def _start_entry(
+        self,
+        batch: Sequence[dict[str, object]],
+        texts: tuple[str, ...],
+        sizes: tuple[int, ...],
+        loop: asyncio.AbstractEventLoop | None,
+    ) -> str:
         now = self._ports.clock()
         created = max(now, self._last_created)
         self._last_created = created
@@ -352,26 +461,49 @@ class Delivery:
             created=created,
             body=tuple(batch),
             due=created,
+            texts=texts,
+            sizes=sizes,
         )
-        evicted = self.outbox.add(entry)
-        self.stats.accepted += len(batch)
-        if evicted:
-            count = sum(len(e.body) for e in evicted)
-            self.stats.evicted += count
-            for old in evicted:
-                self._resolve(old.id, self._queued_outcome("evicted from the full queue"))
-            self._report(
-                f"the delivery queue is full; dropped the {count} oldest queued activities",
-                status=0,
-                retryable=False,
-            )
-        return entry
+        self._waiters[entry.id] = [[]]
+        evicted = self.outbox.add(entry, keep=self._busy())
+        self._open = None
+        if loop is not None and len(batch) < MAX_BATCH_SIZE:
+            self._open = entry.id
+            loop.call_soon(self._close, entry.id)  # the tick ends: later sends start anew
+        self._evicted(evicted)
+        return entry.id
 
-    async def deliver(self, entry_id: str) -> SendOutcome:
-        """Flush and return the outcome of the first attempt carrying entry `entry_id`."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[SendOutcome] = loop.create_future()
-        self._waiters[entry_id] = waiter
+    def _close(self, entry_id: str) -> None:
+        if self._open == entry_id:
+            self._open = None
+
+    def _busy(self) -> set[str]:
+        """Return the ids of this tab's entries that must not be evicted: open or in flight."""
+        busy = {entry.id for flight in self._flights.values() for entry in flight.entries}
+        if self._open is not None:
+            busy.add(self._open)
+        return busy
+
+    def _evicted(self, evicted: list[Entry]) -> None:
+        if not evicted:
+            return
+        count = sum(len(e.body) for e in evicted)
+        self.stats.evicted += count
+        for old in evicted:
+            self._solo.discard(old.id)
+            self._resolve(old.id, self._queued_outcome("evicted from the full queue"))
+        self._report(
+            f"the delivery queue is full; dropped the {count} oldest queued activities",
+            status=0,
+            retryable=False,
+        )
+
+    async def deliver(self, ticket: Ticket) -> SendOutcome:
+        """Flush and return the outcome of the first attempt carrying the ticket's send."""
+        waiter = ticket.waiter
+        if waiter is None:  # enqueued outside an event loop
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(ticket.entry_id, [[]])[-1].append(waiter)
         self._kick(force=False)  # behind a batch waiting for its retry, this one waits too
         return await waiter
 
@@ -400,6 +532,7 @@ class Delivery:
         """Cancel this Delivery's timer and running work (the page is going away for good)."""
         self._cancel_timer()
         self._cancel_timer = _no_cancel
+        self._open = None
         for task in (self._task, *self._background):
             if task is not None and not task.done():
                 task.cancel()
@@ -408,8 +541,9 @@ class Delivery:
 
     def drop_all(self) -> int:
         """Forget every queued entry (opt-out); return how many activities were dropped."""
-        dropped = sum(len(e.body) for e in self.outbox.entries())
+        dropped = sum(len(e.body) for e in self.outbox.refresh())
         self.outbox.clear()
+        self._open = None
         for entry_id in list(self._waiters):
             self._resolve(entry_id, SendOutcome(0, False, None, "dropped: opted out"))
         return dropped
@@ -451,6 +585,7 @@ class Delivery:
                 self._lock_busy = True
                 self._reason = "another tab is delivering the queue"
                 return
+            self.outbox.refresh()  # once per flush: what other tabs and pages left
             while True:
                 chunk = self._next_chunk(force=force, limit=KEEPALIVE_LIMIT_BYTES)
                 if not chunk:
@@ -477,12 +612,15 @@ class Delivery:
             return default
 
     def _candidates(self, *, force: bool) -> list[Entry]:
-        """Return the entries that may be sent now, in order, dropping dead ones on the way."""
+        """Return the entries that may be sent now, in order, dropping dead ones on the way.
+
+        Works on the outbox index (no storage reads); `_next_chunk` checks what it takes.
+        """
         now = self._ports.clock()
         blocked: set[str] = set()
         expired: list[Entry] = []
         ready: list[Entry] = []
-        for entry in self.outbox.entries():
+        for entry in self.outbox.known():
             if entry.tracker_key != self.tracker_key:
                 continue
             if entry.in_flight(now) or entry.flight in self._flights:
@@ -509,6 +647,7 @@ class Delivery:
     def _expire(self, entries: list[Entry]) -> None:
         for entry in entries:
             self.outbox.remove(entry.id)
+            self._solo.discard(entry.id)
             self._resolve(entry.id, SendOutcome(0, False, None, "dropped: retries exhausted"))
         count = sum(len(e.body) for e in entries)
         self.stats.expired += count
@@ -520,18 +659,33 @@ class Delivery:
         )
 
     def _next_chunk(self, *, force: bool, limit: int) -> list[Entry]:
-        ready = self._candidates(force=force)
-        return _take_chunk(ready, self._solo, limit)
+        """Return the next request's entries, each checked against storage (one read each)."""
+        for _ in range(8):
+            ready = self._candidates(force=force)
+            chunk = _take_chunk(ready, self._solo, limit)
+            checked: list[Entry] = []
+            for entry in chunk:
+                current = self.outbox.get(entry.id)
+                if current is not entry and current != entry:
+                    break  # another tab changed or removed it since the flush began
+                checked.append(entry)
+            if checked or not chunk:
+                return checked
+        return []
 
     async def _send(self, chunk: list[Entry]) -> bool:
+        part = _by_part(chunk, self._solo)
         token, claimed = self._claim(chunk, handed=False)
-        size = body_bytes(claimed)
-        keepalive = size + self._keepalive_bytes <= KEEPALIVE_LIMIT_BYTES
-        self._fly(token, claimed, keepalive, size)
+        body = request_body(claimed, first_part=part)
+        keepalive = body[1] + self._keepalive_bytes <= KEEPALIVE_LIMIT_BYTES
+        self._fly(token, claimed, keepalive, body[1])
         try:
-            attempt = await self.dispatcher.attempt(flatten(claimed), keepalive=keepalive)
+            batch = _activities(claimed, first_part=part)
+            attempt = await self.dispatcher.attempt(batch, keepalive=keepalive, body=body)
         finally:
             self._land(token)
+        if part:
+            return self._settle_part(token, claimed[0], attempt)
         return self._settle(token, claimed, attempt)
 
     def _claim(self, chunk: list[Entry], *, handed: bool) -> tuple[str, list[Entry]]:
@@ -539,6 +693,8 @@ class Delivery:
         until = self._ports.clock() + self.lease_s
         claimed = []
         for entry in chunk:
+            if entry.id == self._open:
+                self._open = None  # later sends of this tick go to a new entry
             mark = handed and entry.attempts == 0
             marked = replace(entry, flight=token, until=until, handed=mark)
             self.outbox.save(marked)
@@ -556,13 +712,23 @@ class Delivery:
         if flight is not None and flight.keepalive:
             self._keepalive_bytes -= flight.size
 
+    def _finish(self, token: str, entry: Entry) -> None:
+        """Remove a claimed entry after a final answer, unless it changed since the claim.
+
+        An entry changed by someone else (re-claimed after the lease, or grown by the tab that
+        is still appending to it) stays, to be sent again: at least once, never lost.
+        """
+        current = self.outbox.get(entry.id)
+        if current is not None and current.flight == token:
+            self.outbox.remove(entry.id)
+            self._solo.discard(entry.id)
+
     def _settle(self, token: str, entries: list[Entry], attempt: Attempt) -> bool:
         """Apply an attempt's answer to its entries (by id); return True to keep flushing."""
         outcome = attempt.outcome
         if outcome.ok:
             for entry in entries:
-                self.outbox.remove(entry.id)
-                self._solo.discard(entry.id)
+                self._finish(token, entry)
                 self._resolve(entry.id, outcome)
             self.stats.delivered += sum(len(e.body) for e in entries)
             self._failing = False
@@ -573,17 +739,50 @@ class Delivery:
         if attempt.retryable:
             self._retry_later(token, entries, attempt)
             return False
-        if len(entries) > 1 and outcome.status in SPLIT_STATUSES:
-            for entry in entries:  # find the bad one: send these one per request
+        several = len(entries) > 1 or len(entries[0].part_counts) > 1
+        if several and outcome.status in SPLIT_STATUSES:
+            for entry in entries:  # find the bad send: one send per request from now on
                 self._solo.add(entry.id)
                 self._release(token, entry, attempts=entry.attempts, due=entry.due)
             return True
         for entry in entries:
-            self.outbox.remove(entry.id)
-            self._solo.discard(entry.id)
+            self._finish(token, entry)
             self._resolve(entry.id, outcome)
         self.stats.rejected += sum(len(e.body) for e in entries)
         self._report(attempt.message, status=outcome.status, retryable=False)
+        return True
+
+    def _settle_part(self, token: str, entry: Entry, attempt: Attempt) -> bool:
+        """Apply the answer for the first send of an entry sent one send at a time."""
+        outcome = attempt.outcome
+        count = entry.part_counts[0]
+        self._last_status = outcome.status
+        if not outcome.ok:
+            self.stats.failures += 1
+            if attempt.retryable:
+                self._retry_later(token, [entry], attempt)
+                return False
+        current = self.outbox.get(entry.id)
+        if current is not None and current.flight == token:
+            rest = _without_first_part(current)
+            if rest is None:
+                self.outbox.remove(entry.id)
+                self._solo.discard(entry.id)
+            else:
+                self.outbox.save(replace(rest, flight=None, until=0.0, handed=False))
+        parts = self._waiters.get(entry.id)
+        if parts:
+            for waiter in parts.pop(0):
+                if not waiter.done():
+                    waiter.set_result(outcome)
+            if not parts:
+                del self._waiters[entry.id]
+        if outcome.ok:
+            self.stats.delivered += count
+            self._failing = False
+        else:
+            self.stats.rejected += count
+            self._report(attempt.message, status=outcome.status, retryable=False)
         return True
 
     def _retry_later(self, token: str, entries: list[Entry], attempt: Attempt) -> None:
@@ -656,7 +855,10 @@ class Delivery:
     # -- page hide -------------------------------------------------------------------------
 
     def flush_on_unload(self) -> int:
-        """Send what fits the keepalive budget now, synchronously; return the requests made."""
+        """Send what fits the keepalive budget now, synchronously; return the requests made.
+
+        The open entry of this tick is already written through, so it is sent like any other.
+        """
         for flight in self._flights.values():  # already on keepalive requests: hand them off
             if flight.keepalive:
                 for entry in flight.entries:
@@ -666,6 +868,7 @@ class Delivery:
         if self._blocked_reason() or not self.dispatcher.can_start():
             return 0
         budget = KEEPALIVE_LIMIT_BYTES - self._keepalive_bytes
+        self.outbox.refresh()
         ready = self._candidates(force=True)
         made = 0
         while ready:
@@ -676,7 +879,8 @@ class Delivery:
             if size > budget:
                 break
             token, claimed = self._claim(chunk, handed=True)  # marked before the request
-            pending = self.dispatcher.start(flatten(claimed))
+            body = request_body(claimed)
+            pending = self.dispatcher.start(_activities(claimed), body=body)
             self._fly(token, claimed, True, size)
             budget -= size
             made += 1
@@ -719,7 +923,7 @@ class Delivery:
         wakes: list[float] = []
         if self._lock_busy:
             wakes.append(now + self.policy.retry_base_s)
-        for entry in self.outbox.entries():
+        for entry in self.outbox.known():
             if entry.tracker_key != self.tracker_key:
                 continue
             if entry.in_flight(now):
@@ -744,12 +948,43 @@ class Delivery:
         return SendOutcome(self._last_status if self._failing else 0, False, None, reason, True)
 
     def _resolve(self, entry_id: str, outcome: SendOutcome) -> None:
-        waiter = self._waiters.pop(entry_id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(outcome)
+        """Resolve the waiting sends of every part of an entry."""
+        for waiters in self._waiters.pop(entry_id, ()):
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(outcome)
 
     def _report(self, message: str, *, status: int, retryable: bool) -> None:
         self._ports.report(DeliveryError(message, status=status, retryable=retryable))
+
+
+def _by_part(chunk: Sequence[Entry], solo: set[str]) -> bool:
+    """True when the chunk is one entry of several sends, to be sent one send at a time."""
+    return len(chunk) == 1 and chunk[0].id in solo and len(chunk[0].part_counts) > 1
+
+
+def _activities(entries: Sequence[Entry], *, first_part: bool = False) -> list[dict[str, Any]]:
+    """Return the activities a request carries (only the first send with `first_part`)."""
+    if first_part:
+        return list(entries[0].body[: entries[0].part_counts[0]])
+    return [activity for entry in entries for activity in entry.body]
+
+
+def _without_first_part(entry: Entry) -> Entry | None:
+    """Return `entry` without its first send, or None when that was its only one."""
+    counts = entry.part_counts
+    if len(counts) < 2:
+        return None
+    entry = entry.encoded()
+    take = counts[0]
+    rest = counts[1:]
+    return replace(
+        entry,
+        body=entry.body[take:],
+        texts=entry.texts[take:],
+        sizes=entry.sizes[take:],
+        parts=rest if len(rest) > 1 else (),
+    )
 
 
 def _take_chunk(ready: Sequence[Entry], solo: set[str], limit: int) -> list[Entry]:
@@ -758,7 +993,7 @@ def _take_chunk(ready: Sequence[Entry], solo: set[str], limit: int) -> list[Entr
     count = 0
     size = 2
     for entry in ready:
-        entry_size = serialized_size(list(entry.body)) - 2
+        entry_size = entry.body_bytes() - 2
         if chunk and (
             entry.id in solo
             or chunk[0].id in solo

@@ -34,6 +34,7 @@ from xo_web.errors import (
 )
 from xo_web.locks import Locks, StorageLease
 from xo_web.models import (
+    MAX_ACTIVITY_BYTES,
     SESSION_IDENTITY,
     Activity,
     TraitValue,
@@ -41,7 +42,7 @@ from xo_web.models import (
     parse_activities,
     to_wire,
 )
-from xo_web.outbox import Outbox
+from xo_web.outbox import Outbox, encode_activity
 from xo_web.ports import (
     Clock,
     Environment,
@@ -317,11 +318,11 @@ class Tracker:
         not await still sends; the returned Task can be awaited for the SendOutcome.
         """
         delivery = self._require_init()
-        batch = self.prepare(activities)
+        batch, encoded = self._prepare(activities)
         if self.is_opted_out or self._tracking_refused():
             return self._schedule(_nothing())
-        entry = delivery.enqueue(batch)  # persisted before anything can lose it
-        return self._schedule(delivery.deliver(entry.id))
+        ticket = delivery.enqueue(batch, encoded)  # persisted before anything can lose it
+        return self._schedule(delivery.deliver(ticket))
 
     # -- delivery ------------------------------------------------------------------------
 
@@ -357,13 +358,24 @@ class Tracker:
 
     def prepare(self, activities: object) -> list[dict[str, object]]:
         """Validate activities and return the wire batch with the user attached (no I/O)."""
+        return self._prepare(activities)[0]
+
+    def _prepare(self, activities: object) -> tuple[list[dict[str, object]], list[tuple[str, int]]]:
+        """Return the wire batch and each activity's JSON text and UTF-8 size (encoded once:
+        the size check, the outbox entry and the request body all use that text)."""
         parsed = parse_activities(activities)
         single = not isinstance(activities, list)
         batch: list[dict[str, object]] = []
+        encoded: list[tuple[str, int]] = []
         for index, activity in enumerate(parsed):
             prefix = "" if single else f"[{index}]"
-            batch.append(self._with_user(activity, prefix))
-        return batch
+            wire = self._with_user(activity, prefix)
+            text, size = encode_activity(wire)
+            if size > MAX_ACTIVITY_BYTES:
+                check_activity_size(wire, field=prefix)  # raises, naming the field
+            batch.append(wire)
+            encoded.append((text, size))
+        return batch, encoded
 
     def _with_user(self, activity: Activity, prefix: str) -> dict[str, object]:
         wire = to_wire(activity)
@@ -381,7 +393,6 @@ class Tracker:
                     SESSION_IDENTITY: self._user.session_id,
                     **own.identities,
                 }
-        check_activity_size(wire, field=prefix)
         return wire
 
     def _schedule(

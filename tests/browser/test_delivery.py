@@ -241,3 +241,23 @@ def test_pagehide_flushes_within_the_keepalive_budget(
     holder.close()
     settle(page, network, len(sent))
     assert products(network.accepted) == sent
+
+
+def test_burst_in_one_task_is_delivered_whole(
+    page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
+) -> None:
+    """1,000 sends in one synchronous loop: every promise ok, all accepted once, in order."""
+    boot(page, site, "/shop/burst.html", boot_timeout_ms)
+    outcomes = page.evaluate(
+        """async () => {
+          const sends = [];
+          for (let i = 0; i < 1000; i++) {
+            sends.push(xo.activity.send({action: "view", target: {product: "p" + i}}));
+          }
+          return (await Promise.all(sends)).map(outcome => outcome.ok);
+        }"""
+    )
+    assert outcomes == [True] * 1000
+    settle(page, network, 1000)
+    assert products(network.accepted) == [f"p{i}" for i in range(1000)]
+    assert len(network.collected) <= 20  # coalesced: up to 100 activities per request

@@ -441,12 +441,12 @@ def test_late_answer_does_not_requeue_a_delivered_entry() -> None:
 
 
 def test_count_cap_evicts_oldest_and_reports_it() -> None:
-    """Beyond max_entries the oldest queued batches are dropped, counted and reported."""
+    """Beyond max_activities the oldest queued activities are dropped, counted and reported."""
     world = World()
     world.collector.script = offline
 
     async def go() -> Any:
-        tab = world.tab(delivery={"max_entries": 3, "retry_base_s": 600})
+        tab = world.tab(delivery={"max_activities": 3, "retry_base_s": 600})
         for i in range(5):
             await tab.send(view(f"p{i}"))
         world.collector.then()

@@ -1,6 +1,7 @@
 """Property-based tests of delivery: random calls, storage faults and collector answers.
 
-For any sequence, once the collector, the network and storage are healthy again, every
+Sends come one at a time or in bursts within one tick (coalesced into one entry). For any
+sequence, once the collector, the network and storage are healthy again, every
 accepted activity has been delivered at least once, first deliveries keep each tab's order, and
 nothing that was not accepted was ever sent. Storage faults and reloads are drawn in separate
 runs: a queue kept in memory while storage fails cannot survive a reload (DESIGN §3).
@@ -23,6 +24,7 @@ POLICY = {"retry_base_s": 0.5, "retry_cap_s": 4.0, "max_attempts": 10_000, "max_
 ANSWERS = st.sampled_from(["ok", "500", "503", "429", "408", "abort", "timeout"])
 OPS = st.one_of(
     st.tuples(st.just("send"), st.integers(1, 3)),
+    st.tuples(st.just("burst"), st.integers(2, 6)),
     st.tuples(st.just("collector"), st.lists(ANSWERS, min_size=1, max_size=4)),
     st.tuples(st.just("wait"), st.floats(0, 10)),
     st.tuples(st.just("online"), st.booleans()),
@@ -92,6 +94,11 @@ async def scenario(ops: list[tuple[str, Any]], *, reloads: bool) -> tuple[World,
             counter += arg
             tab.send(batch)
             tabs[-1].extend(a["target"]["product"] for a in batch)
+        elif op == "burst":  # several sends in one tick: coalesced into one entry
+            for _ in range(arg):
+                tab.send(view(f"a{counter}"))
+                tabs[-1].append(f"a{counter}")
+                counter += 1
         elif op == "collector":
             world.collector.script = responder(arg)
         elif op == "wait":

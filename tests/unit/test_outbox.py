@@ -1,6 +1,7 @@
 """Tests of the persisted outbox: its storage format, validation of what it reads, and caps."""
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -100,6 +101,9 @@ CORRUPT = [
     valid_raw(h="yes"),
     valid_raw(fl=5),
     valid_raw(due=1e300),
+    valid_raw(p=[1]),
+    valid_raw(p=[1, 1]),
+    valid_raw(p="1"),
     valid_raw().replace('"n": 0', '"n": NaN'),
     valid_raw().replace('"at": 109', '"at": Infinity'),
     "[" * 100_000,
@@ -139,21 +143,111 @@ def test_foreign_and_other_attraqt_keys_are_never_touched() -> None:
     assert storage.data == seed
 
 
-def test_count_cap_evicts_the_oldest() -> None:
-    """Beyond max_entries the oldest entries go first, and are returned."""
-    box = outbox(MemoryStorage(), max_entries=3)
+def test_activity_cap_evicts_the_oldest() -> None:
+    """Beyond max_activities the oldest entries go first, and are returned."""
+    box = outbox(MemoryStorage(), max_activities=3)
     evicted = [e.id for n in range(1, 6) for e in box.add(entry(n))]
     assert evicted == ["id-1", "id-2"]
     assert [e.id for e in box.entries()] == ["id-3", "id-4", "id-5"]
 
 
-def test_byte_cap_counts_utf8_and_evicts_the_oldest() -> None:
-    """The byte cap counts UTF-8 bytes of what is stored (é is two bytes)."""
+def test_byte_cap_counts_utf8_and_keeps_the_rest_in_memory() -> None:
+    """The byte cap counts UTF-8 bytes (é is two); what does not fit waits in memory."""
+    storage = MemoryStorage()
     size = len(entry(1, body=(activity(blob="é" * 400),)).encode().encode())
-    box = outbox(MemoryStorage(), max_bytes=size * 2 + 10)
+    box = outbox(storage, max_bytes=size * 2 + 10)
     for n in range(1, 4):
-        box.add(entry(n, body=(activity(blob="é" * 400),)))
-    assert [e.id for e in box.entries()] == ["id-2", "id-3"]
+        assert box.add(entry(n, body=(activity(blob="é" * 400),))) == []
+    assert sorted(storage.data) == [ENTRY_PREFIX + "id-1", ENTRY_PREFIX + "id-2"]
+    assert (box.stored_bytes, box.memory_bytes) == (size * 2, size)
+    assert [e.id for e in box.entries()] == ["id-1", "id-2", "id-3"]
+
+
+def test_entry_count_cap_keeps_the_rest_in_memory() -> None:
+    """Beyond max_entries stored keys, new entries wait in memory instead of being evicted."""
+    storage = MemoryStorage()
+    box = outbox(storage, max_entries=2)
+    evicted = [e for n in range(1, 5) for e in box.add(entry(n))]
+    assert evicted == []
+    assert len(storage.data) == 2
+    assert [e.id for e in box.known()] == ["id-1", "id-2", "id-3", "id-4"]
+
+
+def test_memory_entry_is_persisted_when_room_frees() -> None:
+    """Removing a stored entry persists the oldest entry that waited in memory."""
+    storage = MemoryStorage()
+    box = outbox(storage, max_entries=2)
+    for n in range(1, 4):
+        box.add(entry(n))
+    box.remove("id-1")
+    assert sorted(storage.data) == [ENTRY_PREFIX + "id-2", ENTRY_PREFIX + "id-3"]
+
+
+def test_memory_byte_cap_evicts_the_oldest() -> None:
+    """Past max_memory_bytes of what waits in memory, the oldest entries are evicted."""
+    size = len(entry(1).encode())
+    box = outbox(MemoryStorage(), max_entries=1, max_memory_bytes=size * 2 + 10)
+    evicted = [e.id for n in range(1, 6) for e in box.add(entry(n))]
+    assert evicted == ["id-1", "id-2"]
+    assert [e.id for e in box.known()] == ["id-3", "id-4", "id-5"]
+
+
+class CountingStorage(MemoryStorage):
+    """A MemoryStorage counting its reads and key listings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets = 0
+        self.listings = 0
+
+    def get(self, key: str) -> str | None:
+        """Count and return the value."""
+        self.gets += 1
+        return super().get(key)
+
+    def list_keys(self) -> list[str]:
+        """Count and list the keys."""
+        self.listings += 1
+        return super().list_keys()
+
+
+def test_adding_never_reads_storage() -> None:
+    """add() writes one key and reads nothing, however many entries are queued."""
+    storage = CountingStorage()
+    box = outbox(storage)
+    for n in range(1, 301):
+        box.add(entry(n))
+    assert (storage.gets, storage.listings) == (0, 0)
+    assert len(storage.data) == 300
+
+
+def test_refresh_sees_other_tabs_entries_and_removals() -> None:
+    """refresh() indexes entries another tab wrote and forgets the ones it removed."""
+    storage = MemoryStorage()
+    mine, other = outbox(storage), outbox(storage)
+    mine.add(entry(1))
+    other.add(entry(2))
+    assert [e.id for e in mine.known()] == ["id-1"]
+    assert [e.id for e in mine.refresh()] == ["id-1", "id-2"]
+    other.refresh()
+    other.remove("id-2")
+    assert [e.id for e in mine.refresh()] == ["id-1"]
+
+
+def test_refresh_does_not_decode_unchanged_entries_again() -> None:
+    """An entry whose stored form did not change is the same object after a refresh."""
+    box = outbox(MemoryStorage())
+    box.add(entry(1))
+    first = box.refresh()[0]
+    assert box.refresh()[0] is first
+
+
+def test_entry_of_several_sends_round_trips() -> None:
+    """An entry holding several sends keeps their boundaries in "p"."""
+    original = replace(entry(3, body=(activity("a"), activity("b"), activity("c"))), parts=(1, 2))
+    raw = original.encode()
+    assert json.loads(raw)["p"] == [1, 2]
+    assert decode_entry(original.key, raw, max_chars=10**6) == original
 
 
 def test_entry_larger_than_the_cap_stays_in_memory() -> None:
