@@ -42,8 +42,14 @@ lint: setup ## ruff (lint + format check) and mypy
 unit: setup ## CPython tests only (fast)
 	$(BIN)/pytest -m "not browser"
 
-test: setup lint ## everything: lint, unit tests and browser tests
-	$(BIN)/pytest
+# A separate run: sync Playwright keeps an event loop running in the main thread for the whole
+# session, which the CPython tests' asyncio.run() must not meet.
+browser: setup ## the tests that drive Chromium (browser, parity, end-to-end)
+	$(BIN)/pytest -m browser
+
+test: setup lint ## everything: lint, CPython tests, then the browser tests
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
 
 format: setup
 	$(BIN)/ruff format .

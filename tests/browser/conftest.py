@@ -1,21 +1,20 @@
-"""Fixtures for the browser tests: the built bundle, a local site, Chromium, the network guard."""
+"""Fixtures for the browser tests: the built bundle, a local site, the network guard.
+
+Chromium's launch settings and the boot timeout come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
-import runpy
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext
 
+from tests.conftest import build_test_bundle
 from tests.support.browser import Network
 from tests.support.static_site import StaticSite
-from xo_web.bundle import BundleInputs, build_bundle
 
-ROOT = Path(__file__).resolve().parents[2]
-SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))
 BUNDLE_PREFIX = "/static/vendor/xo/"  # a sub-path on purpose: nothing may assume /xo/
 
 
@@ -27,22 +26,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Drive the Chromium chosen by playwright.config.py with its flags."""
-    return {**browser_type_launch_args, **SETTINGS["launch_options"]()}
-
-
-@pytest.fixture(scope="session")
-def boot_timeout_ms() -> int:
-    """How long a page may take to boot Pyodide and the SDK."""
-    return int(SETTINGS["BOOT_TIMEOUT_MS"])
-
-
-@pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the bundle once per run, for serving under BUNDLE_PREFIX."""
-    inputs = BundleInputs(node_modules=ROOT / "node_modules", wheel_cache=ROOT / ".cache/wheels")
-    return build_bundle(tmp_path_factory.mktemp("bundle") / "xo", inputs, base_url=BUNDLE_PREFIX)
+    return build_test_bundle(tmp_path_factory, BUNDLE_PREFIX)
 
 
 @pytest.fixture(scope="session")

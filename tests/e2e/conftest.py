@@ -9,7 +9,6 @@ which the network guard aborts and records.
 from __future__ import annotations
 
 import json
-import runpy
 import socket
 import threading
 import time
@@ -24,11 +23,9 @@ import uvicorn
 from playwright.sync_api import BrowserContext
 
 from demo.server import create_demo_app
+from tests.conftest import build_test_bundle
 from tests.support.browser import Network
-from xo_web.bundle import BundleInputs, build_bundle
 
-ROOT = Path(__file__).resolve().parents[2]
-SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))
 SERVER_START_TIMEOUT_S = 20.0
 
 
@@ -41,22 +38,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Drive the Chromium chosen by playwright.config.py with its flags."""
-    return {**browser_type_launch_args, **SETTINGS["launch_options"]()}
-
-
-@pytest.fixture(scope="session")
-def boot_timeout_ms() -> int:
-    """How long a page may take to boot Pyodide, PyScript and the SDK."""
-    return int(SETTINGS["BOOT_TIMEOUT_MS"])
-
-
-@pytest.fixture(scope="session")
 def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundle, built once per run for serving under /xo/ (as `make bundle` does)."""
-    inputs = BundleInputs(node_modules=ROOT / "node_modules", wheel_cache=ROOT / ".cache/wheels")
-    return build_bundle(tmp_path_factory.mktemp("e2e-bundle") / "xo", inputs, base_url="/xo/")
+    return build_test_bundle(tmp_path_factory, "/xo/")
 
 
 @dataclass

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser import conftest as browser_conftest
+from tests.conftest import ROOT
 from tests.support.static_site import StaticSite
 
-# The browser tests' fixtures, shared by name: Chromium and its flags, the boot timeout, the
-# xo_web bundle, the static site and the network guard with its fake collector.
-ROOT = browser_conftest.ROOT
-browser_type_launch_args = browser_conftest.browser_type_launch_args
-boot_timeout_ms = browser_conftest.boot_timeout_ms
+# The browser tests' fixtures, shared by name: the xo_web bundle, the static site and the
+# network guard with its fake collector (Chromium's settings come from tests/conftest.py).
+
 bundle_dir = browser_conftest.bundle_dir
 site = browser_conftest.site
 network = browser_conftest.network
