@@ -14,8 +14,8 @@ from pathlib import Path
 
 import uvicorn
 
-from demo.collector.app import DEFAULT_MAX_BODY_BYTES
 from demo.server import create_demo_app
+from demo.server_options import add_server_options
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -24,28 +24,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m demo",
         description="xo_web demo: storefront SPA + SDK bundle + local XO-compatible collector.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (8000)")
     parser.add_argument(
         "--bundle",
         type=Path,
         default=Path("build/xo"),
         help="the bundle built by `xo-web build DIR --base-url /xo/` (build/xo)",
     )
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path("demo/data"), help="where collector.sqlite3 lives"
+    add_server_options(
+        parser, origins_help="extra CORS origin allowed to post to /collect (repeatable)"
     )
-    parser.add_argument(
-        "--allowed-origin",
-        action="append",
-        dest="allowed_origins",
-        metavar="ORIGIN",
-        help="extra CORS origin allowed to post to /collect (repeatable)",
-    )
-    parser.add_argument(
-        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="largest accepted body"
-    )
-    parser.add_argument("--log-level", default="info", help="uvicorn log level (info)")
     return parser.parse_args(argv)
 
 

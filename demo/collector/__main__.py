@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import uvicorn
 
-from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, DEFAULT_MAX_BODY_BYTES, create_app
+from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, create_app
+from demo.server_options import add_server_options
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -18,11 +18,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m demo.collector",
         description="Local Attraqt XO-compatible collector for the xo_web demo.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (8000)")
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path("demo/data"), help="where collector.sqlite3 lives"
-    )
     parser.add_argument(
         "--tracker-key",
         action="append",
@@ -30,17 +25,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="KEY",
         help="accepted tracker key (repeatable; default: demo)",
     )
-    parser.add_argument(
-        "--allowed-origin",
-        action="append",
-        dest="allowed_origins",
-        metavar="ORIGIN",
-        help="CORS origin allowed to post (repeatable; default: localhost/127.0.0.1 :8000 :8080)",
+    add_server_options(
+        parser,
+        origins_help=(
+            "CORS origin allowed to post (repeatable; default: localhost/127.0.0.1 :8000 :8080)"
+        ),
     )
-    parser.add_argument(
-        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="largest accepted body"
-    )
-    parser.add_argument("--log-level", default="info", help="uvicorn log level (info)")
     return parser.parse_args(argv)
 
 
