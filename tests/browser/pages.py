@@ -29,8 +29,8 @@ def js_page(
     )
 
 
-def pyscript_page(python: str, *, legacy_tag: bool = False) -> str:
-    """A PyScript page running ``python`` with the bundle's pyscript.json."""
+def pyscript_page(python: str, *, legacy_tag: bool = False, head: str = "") -> str:
+    """A PyScript page running ``python`` with the bundle's pyscript.json (``head`` first)."""
     config = f"{BUNDLE_PREFIX}pyscript.json"
     if "</script" in python.lower():
         raise ValueError("the Python code must not contain </script")
@@ -40,7 +40,7 @@ def pyscript_page(python: str, *, legacy_tag: bool = False) -> str:
         else f'<script type="py" config="{config}">{python}</script>'
     )
     return (
-        f"{HEAD}<title>xo_web pyscript</title>"
+        f"{HEAD}<title>xo_web pyscript</title>{head}"
         f'<script type="module" src="{BUNDLE_PREFIX}pyscript/core.js"></script>'
         f"</head><body>{tag}</body></html>"
     )

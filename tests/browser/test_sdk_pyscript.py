@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.conftest import BUNDLE_PREFIX
 from tests.browser.pages import pyscript_page
 from tests.support.browser import Network, wait_for
 from tests.support.static_site import StaticSite
@@ -99,3 +100,27 @@ def test_urllib_works_on_a_pyscript_page_that_imports_xo_web(
     site.add_page("/py/data.json", '{"hello": "catalog"}')
     page.goto(site.add_page("/py/urllib.html", pyscript_page(URLLIB_ON_PYSCRIPT)))
     assert wait_for(page, "window.fetched", boot_timeout_ms) == '{"hello": "catalog"}'
+
+
+STUB_FIRST_HEAD = (
+    '<script src="{prefix}xo.js" data-boot="false"></script>'
+    "<script>xo.activity.send({{action: 'view', target: {{pathToPage: '/early'}}}})"
+    ".then(outcome => {{ window.earlyOutcome = outcome; }});</script>"
+)
+PYTHON_INIT_ONLY = """
+from xo_web import activity
+
+activity.init("test-key")
+"""
+
+
+def test_page_js_queued_before_python_runs_is_sent_at_init(
+    page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
+) -> None:
+    """With xo.js in stub mode in the head, page JS can send before Python has even booted."""
+    head = STUB_FIRST_HEAD.format(prefix=BUNDLE_PREFIX)
+    page.goto(site.add_page("/py/stub-first.html", pyscript_page(PYTHON_INIT_ONLY, head=head)))
+    outcome = wait_for(page, "window.earlyOutcome", boot_timeout_ms)
+    assert outcome["ok"] is True
+    assert network.activities[0]["target"] == {"pathToPage": "/early"}
+    assert page.evaluate("document.querySelectorAll('script[src$=\"xo.js\"]').length") == 1
