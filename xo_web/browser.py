@@ -17,7 +17,7 @@ import js
 from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull, to_js
 
 from xo_web.errors import DeliveryError, TransportError
-from xo_web.facade import Facade
+from xo_web.facade import Facade, init_arguments
 from xo_web.ports import HttpRequest, HttpResponse
 from xo_web.tracker import Tracker
 
@@ -256,7 +256,7 @@ def _promise(awaitable: Awaitable[object]) -> Any:
     return js.Promise.new(create_once_callable(executor))
 
 
-_attached: dict[int, Any] = {}
+_attached: set[int] = set()  # ids of the trackers bound to window.xo.activity
 
 
 def attach(tracker: Tracker) -> None:
@@ -268,25 +268,18 @@ def attach(tracker: Tracker) -> None:
     def dispatch(name: str, args: Any) -> Any:
         answer = facade.call(name, [_to_py(a) for a in args])
         if answer.ok and answer.awaitable is not None:
-            return _send_answer(answer.awaitable)
+            return _to_js({"ok": True, "value": _promise(answer.awaitable)})
         return _to_js({"ok": answer.ok, "value": answer.value, "kind": answer.kind,
                        "message": answer.message})  # fmt: skip
 
     proxy = create_proxy(dispatch)
     _kept_alive.append(proxy)
-    _attached[id(tracker)] = proxy
+    _attached.add(id(tracker))
     xo = getattr(js.window, "xo", None)
     if xo is not None and hasattr(xo, "__attach"):
         xo.__attach(proxy)
         return
     _inject_loader(proxy)
-
-
-def _send_answer(awaitable: Awaitable[object]) -> Any:
-    answer = js.Object.new()
-    answer.ok = True
-    answer.value = _promise(awaitable)
-    return answer
 
 
 def bundle_base_url() -> str:
@@ -320,12 +313,7 @@ def install(config: Any = None) -> None:
     assert isinstance(options, dict)
     if options.get("trackerKey"):
         try:
-            activity.init(
-                options["trackerKey"],
-                options.get("region") or "eu",
-                options.get("collectUrl"),
-                delivery=options.get("delivery"),
-            )
+            activity.init(**init_arguments([options]))
         except Exception as error:
             js.console.error(f"[xo_web] data-tracker-key: {error}")
     attach(activity)
