@@ -8,7 +8,12 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, create_app
+from demo.collector.app import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_ALLOWED_ORIGINS,
+    DEFAULT_MAX_ROWS,
+    create_app,
+)
 from demo.server_options import add_server_options
 
 
@@ -24,6 +29,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         dest="tracker_keys",
         metavar="KEY",
         help="accepted tracker key (repeatable; default: demo)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="Host name served besides 127.0.0.1, localhost and [::1] (repeatable)",
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        help=f"most activities kept, the oldest deleted first ({DEFAULT_MAX_ROWS}; 0: no cap)",
     )
     add_server_options(
         parser,
@@ -43,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         tracker_keys=set(args.tracker_keys or ["demo"]),
         allowed_origins=args.allowed_origins or list(DEFAULT_ALLOWED_ORIGINS),
         max_body_bytes=args.max_body_bytes,
+        allowed_hosts=[*DEFAULT_ALLOWED_HOSTS, *(args.allowed_hosts or [])],
+        max_rows=args.max_rows or None,
     )
     print(f"xo_web demo collector: http://{args.host}:{args.port}/inspector", flush=True)
     print(f"  SDK collect_url: http://{args.host}:{args.port}/collect", flush=True)

@@ -1,6 +1,8 @@
-"""Identity stitching: which profile each stored activity belongs to.
+"""Identity stitching rules: which profile each stored activity belongs to.
 
-Pure functions over rows, as Attraqt XO describes profiles:
+This module owns the rules, as pure functions over a full list of rows (the reference the
+incremental, SQL-backed profiles of :mod:`demo.collector.profiles` are tested against), as
+Attraqt XO describes profiles:
 
 * Profiles are scoped by tracker key (two sites never share a profile).
 * The first activity of a session that carries both a ``sessionid`` and an ``ecommerceid``
@@ -76,13 +78,20 @@ class Profile:
             "lastSeen": self.last_seen,
         }
 
-    def summary(self) -> dict[str, Any]:
-        """The short form used in the collect response's ``profiles`` object."""
-        return {
-            "identities": dict(self.identities),
-            "sessionIds": list(self.session_ids),
-            "activities": len(self.activity_ids),
-        }
+
+def identities_of(wire: Mapping[str, Any]) -> dict[str, str]:
+    """Return the activity's user identities with lower-cased repository names."""
+    user = wire.get("user")
+    if not isinstance(user, Mapping):
+        return {}
+    identities = user.get("identities")
+    if not isinstance(identities, Mapping):
+        return {}
+    return {
+        str(repo).lower(): value
+        for repo, value in identities.items()
+        if isinstance(value, str) and value
+    }
 
 
 def profile_id(key: ProfileKey) -> str:
