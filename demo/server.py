@@ -6,7 +6,7 @@ own ``/collect`` and nothing needs CORS:
 * ``/collect``, ``/api/...``, ``/inspector`` — the collector (:mod:`demo.collector`).
 * ``/api/catalog`` — the storefront's products as JSON.
 * ``/xo/...`` — the static bundle built by ``xo-web build DIR --base-url /xo/``.
-* ``/app.py``, ``/style.css``, ... — the storefront's own files.
+* ``/app.py``, ``/pyscript.json``, ``/shop/*.py``, ``/style.css``, ... — the storefront's own files.
 * every other path without a file extension (``/``, ``/product/p-1``, ``/cart``, ...) —
   ``index.html``: the SPA's client-side routes survive a reload or a shared link.
 """

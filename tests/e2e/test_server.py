@@ -54,7 +54,7 @@ def test_client_side_routes_get_the_spa(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert '<script type="py" src="/app.py" config="/xo/pyscript.json">' in response.text
+    assert '<script type="py" src="/app.py" config="/pyscript.json">' in response.text
     csp = response.headers["content-security-policy"]
     assert "connect-src 'self'" in csp
 
