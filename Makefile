@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 BUNDLE := build/xo
 STAMP := .cache/stamps
 
-.PHONY: setup bundle demo test unit browser lint format bench clean
+.PHONY: setup bundle demo test unit browser lint format bench clean load
 
 setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/wheels $(STAMP)/browser ## venv + dev extras, npm ci, browser wheels, Chromium
 
@@ -63,3 +63,6 @@ bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium; 
 
 faults: setup ## reliability report: 1,000 activities under injected failures (pure core)
 	$(BIN)/python scripts/faults.py
+
+load: $(STAMP)/venv ## load the demo collector on 127.0.0.1 at 10,000 then 100,000 rows (~1 min; LOAD_ARGS="--seconds 10")
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)

@@ -75,8 +75,11 @@ class ActivityStore:
         self.max_rows = max_rows
         self.on_connect: Callable[[sqlite3.Connection], None] | None = None
         self._write_lock = threading.Lock()
+        # Held open for the store's lifetime, so that closing a request's connection is never
+        # closing the last one (which would checkpoint and delete the WAL file every time).
+        self._keeper = sqlite3.connect(self.path, check_same_thread=False)
+        self._keeper.execute("PRAGMA journal_mode=WAL")
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
         with self._transaction() as conn:
             _migrate(conn)
