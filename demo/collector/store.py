@@ -132,13 +132,9 @@ class ActivityStore:
                 assert row_id is not None
                 row = ActivityRow(row_id, received_at, tracker_key, wire, sessionid, ecommerceid)
                 if key is None:  # no identity: a profile of its own, named after the row
-                    own: ProfileKey = (tracker_key, "activity", str(row_id))
-                    conn.execute(
-                        "UPDATE activities SET profile_id = ? WHERE id = ?",
-                        (profile_id(own), row_id),
-                    )
-                stitcher.absorb(key or own, row)
-                assigned[row_id] = profile_id(key or own)
+                    key = _own_profile(conn, tracker_key, row_id)
+                stitcher.absorb(key, row)
+                assigned[row_id] = profile_id(key)
                 rows.append(row)
             stitcher.flush()
             assigned = {row_id: stitcher.final(pid) for row_id, pid in assigned.items()}
@@ -186,6 +182,12 @@ class ActivityStore:
                 return profiles.list_profiles(conn)
             finally:
                 conn.execute("COMMIT")
+
+
+def _own_profile(conn: sqlite3.Connection, tracker_key: str, row_id: int) -> ProfileKey:
+    key: ProfileKey = (tracker_key, "activity", str(row_id))
+    conn.execute("UPDATE activities SET profile_id = ? WHERE id = ?", (profile_id(key), row_id))
+    return key
 
 
 def _pid(key: ProfileKey | None) -> str | None:
