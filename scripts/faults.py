@@ -19,53 +19,24 @@ import json
 import random
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
+from xo_web.core.ports import HttpRequest, HttpResponse
+from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
-from xo_web.locks import MemoryLocks
-from xo_web.outbox import ENTRY_PREFIX
-from xo_web.ports import HttpRequest, HttpResponse, MemoryStorage, QuietEnvironment
-from xo_web.tracker import Tracker
-
-START = 1_800_000_000.0
-
-
-class Clock:
-    """A fake clock moved by the run."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Timers:
-    """A Timer port whose callbacks run when the run says the clock reached them."""
-
-    clock: Clock
-    calls: list[list[Any]] = field(default_factory=list)
-
-    def __call__(self, delay_s: float, callback: Callable[[], None]) -> Callable[[], None]:
-        call: list[Any] = [self.clock.now + delay_s, callback, True]
-        self.calls.append(call)
-        return lambda: call.__setitem__(2, False)
-
-    def next_due(self) -> float | None:
-        due = [c[0] for c in self.calls if c[2]]
-        return min(due) if due else None
-
-    def fire(self) -> None:
-        for call in [c for c in self.calls if c[2] and c[0] <= self.clock.now]:
-            call[2] = False
-            call[1]()
-        self.calls = [c for c in self.calls if c[2]]
+from xo_web.testing import (
+    START,
+    FakeClock,
+    ManualTimer,
+    MemoryLocks,
+    MemoryStorage,
+    QuietEnvironment,
+)
 
 
 @dataclass
@@ -105,7 +76,7 @@ class Run:
 
     seed: int
     storage: MemoryStorage = field(default_factory=MemoryStorage)
-    clock: Clock = field(default_factory=Clock)
+    clock: FakeClock = field(default_factory=FakeClock)
     locks: MemoryLocks = field(default_factory=MemoryLocks)
     environment: QuietEnvironment = field(default_factory=QuietEnvironment)
     reloads: int = 0
@@ -114,11 +85,11 @@ class Run:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.collector = Collector(random.Random(self.seed + 1))
-        self.timers = Timers(self.clock)
+        self.timers = ManualTimer(self.clock)
         self.tab = self.open()
 
     def open(self) -> Tracker:
-        self.timers = Timers(self.clock)
+        self.timers = ManualTimer(self.clock)
         tracker = Tracker(
             self.storage,
             self.collector,
@@ -133,8 +104,7 @@ class Run:
 
     def reload(self) -> None:
         """Drop the page with whatever is in flight, then boot a new one over the storage."""
-        if self.tab.delivery is not None:
-            self.tab.delivery.stop()
+        self.tab.close()
         self.reloads += 1
         self.tab = self.open()
 
@@ -147,16 +117,15 @@ class Run:
                 self.clock.now = end
                 return
             self.clock.now = max(self.clock.now, due)
-            self.timers.fire()
+            self.timers.fire_due()
 
     async def idle(self) -> None:
         for _ in range(20):
             await asyncio.sleep(0)
-        if self.tab.delivery is not None:
-            await self.tab.delivery.idle()
+        await self.tab.idle()
 
     def queued(self) -> int:
-        return sum(1 for key in self.storage.data if key.startswith(ENTRY_PREFIX))
+        return sum(1 for key in self.storage.data if key.startswith(OUTBOX_ENTRY_PREFIX))
 
 
 async def play(seed: int, count: int) -> dict[str, Any]:

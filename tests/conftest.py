@@ -1,18 +1,25 @@
-"""Fixtures every browser-driving folder shares: Chromium's launch settings and the boot timeout.
+"""Fixtures shared by every test folder: Trackers over fakes, and Chromium's launch settings.
 
-The settings live in playwright.config.py (which Chromium, its flags, the boot timeout);
+The CPython tests get a Tracker over xo_web.testing's fakes (`tracker`, `make_tracker`). The
+browser settings live in playwright.config.py (which Chromium, its flags, the boot timeout);
 ``build_test_bundle`` builds the xo_web bundle the way ``make bundle`` does.
 """
 
 from __future__ import annotations
 
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from xo_web.bundle import BundleInputs, build_bundle
+from tests.kit import TRACKER_KEY
+from xo_web.bundler.bundle import BundleInputs, build_bundle
+from xo_web.core.ports import Storage
+from xo_web.core.tracker import Tracker
+from xo_web.errors import DeliveryError
+from xo_web.testing import MemoryStorage, MockTransport, QuietEnvironment, SequentialIds
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))
@@ -44,3 +51,60 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the CPython tests' ``asyncio.run`` must not meet it (``make test`` uses two runs anyway).
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+MakeTracker = Callable[..., Tracker]
+
+
+@pytest.fixture
+def storage() -> MemoryStorage:
+    """An empty in-memory localStorage."""
+    return MemoryStorage()
+
+
+@pytest.fixture
+def transport() -> MockTransport:
+    """A transport answering 200 {"profiles": {}} and recording requests."""
+    return MockTransport()
+
+
+@pytest.fixture
+def environment() -> QuietEnvironment:
+    """An environment that never refuses tracking and records warnings and reports."""
+    return QuietEnvironment()
+
+
+@pytest.fixture
+def delivery_errors() -> list[DeliveryError]:
+    """The DeliveryErrors passed to on_error."""
+    return []
+
+
+@pytest.fixture
+def make_tracker(
+    storage: MemoryStorage,
+    transport: MockTransport,
+    environment: QuietEnvironment,
+    delivery_errors: list[DeliveryError],
+) -> MakeTracker:
+    """Build a Tracker over the fixtures' ports; initialized with TRACKER_KEY unless init=False."""
+
+    def make(*, init: bool = True, store: Storage | None = None) -> Tracker:
+        tracker = Tracker(
+            store if store is not None else storage,
+            transport,
+            environment=environment,
+            new_id=SequentialIds(),
+            on_error=delivery_errors.append,
+        )
+        if init:
+            tracker.init(TRACKER_KEY)
+        return tracker
+
+    return make
+
+
+@pytest.fixture
+def tracker(make_tracker: MakeTracker) -> Tracker:
+    """An initialized Tracker over empty storage."""
+    return make_tracker()

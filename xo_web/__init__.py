@@ -1,18 +1,25 @@
 """xo_web: the Attraqt XO activity SDK for Python running in the browser.
 
-``activity`` is the default Tracker. In Pyodide it is wired to the browser (localStorage,
-fetch, Do-Not-Track) and its ``init`` also installs ``window.xo.activity`` for page JavaScript;
-under CPython it is unconfigured and raises on ``send``: build a ``Tracker`` with the ports
-you need instead (see ``xo_web.ports``).
+``activity`` is the default Tracker, made on first use. In Pyodide it is wired to the browser
+(localStorage, fetch, Do-Not-Track, page hide) and its ``init`` also installs
+``window.xo.activity`` for page JavaScript; first use there also patches ``urllib``/``requests``
+for the page's own scripts (pyodide-http). Under CPython it is unconfigured and raises on
+``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
+Importing xo_web constructs nothing.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from xo_web.delivery import SendOutcome
+from xo_web.core.ports import HttpRequest, HttpResponse
+from xo_web.core.storage import MemoryStorage
+from xo_web.core.tracker import Tracker
+from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import (
     ConfigError,
+    ConsentError,
     DeliveryError,
     NotInitializedError,
     PersonalDataError,
@@ -20,13 +27,13 @@ from xo_web.errors import (
     ValidationError,
     XoError,
 )
-from xo_web.ports import HttpRequest, HttpResponse, MemoryStorage, MockTransport
-from xo_web.tracker import Tracker
+from xo_web.testing import MockTransport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ConsentError",
     "DeliveryError",
     "HttpRequest",
     "HttpResponse",
@@ -43,6 +50,16 @@ __all__ = [
     "activity",
 ]
 
+if TYPE_CHECKING:
+    activity: Tracker
+
+if sys.platform == "emscripten":  # page scripts' urllib/requests work once xo_web is imported
+    from xo_web.adapters.browser import patch_http
+
+    patch_http()
+
+_default: Tracker | None = None
+
 
 class _NoTransport:
     """The default instance's transport outside a browser: explains what to do instead."""
@@ -55,11 +72,19 @@ class _NoTransport:
 
 
 def _default_tracker() -> Tracker:
-    if sys.platform == "emscripten":
-        from xo_web.browser import create_tracker
+    """Return the default Tracker, making it on first use."""
+    global _default
+    if _default is None:
+        if sys.platform == "emscripten":
+            from xo_web.adapters.browser import create_tracker
 
-        return create_tracker()
-    return Tracker(MemoryStorage(), _NoTransport())
+            _default = create_tracker()
+        else:
+            _default = Tracker(MemoryStorage(), _NoTransport())
+    return _default
 
 
-activity: Tracker = _default_tracker()
+def __getattr__(name: str) -> object:
+    if name == "activity":
+        return _default_tracker()
+    raise AttributeError(f"module 'xo_web' has no attribute {name!r}")

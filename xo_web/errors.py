@@ -9,6 +9,7 @@ Every exception the SDK raises into page code derives from `XoError`::
     │   └── PersonalDataError    a trait value that looks like an e-mail or phone number
     ├── TransportError           (also OSError)       raised by a Transport: network failure/timeout
     └── DeliveryError            a failed delivery; never raised, only passed to on_error
+        └── ConsentError         an opt-out that could not be persisted; reported, never raised
 
 `ValidationError` is both a `ValueError` and a `TypeError` because the JavaScript SDK throws a
 `TypeError` for bad input, while Python code conventionally expects a `ValueError`.
@@ -92,6 +93,17 @@ class DeliveryError(XoError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class ConsentError(DeliveryError):
+    """An opt-out could not be written to storage: it holds for this page only.
+
+    Reported like a failed delivery (on_error, the `xo:error` event with stage "consent"),
+    never raised: the visitor's choice is kept in memory and nothing is sent from this page.
+    """
+
+    def __init__(self, message: str, *, status: int = 0, retryable: bool = False) -> None:
+        super().__init__(message, status=status, retryable=retryable)
 
 
 def _rebuild(cls: type[XoError], first: str, keywords: dict[str, Any]) -> XoError:

@@ -1,0 +1,105 @@
+"""The JS facade under CPython: names, argument shapes, answers and errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.kit import VIEW
+from xo_web.core.tracker import Tracker
+from xo_web.facade.calls import Answer, Facade, init_arguments
+from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES
+from xo_web.testing import MockTransport
+
+
+def test_every_js_name_maps_to_a_tracker_attribute() -> None:
+    """Each name in the table exists on Tracker, so the facade can never call a missing one."""
+    for method in ACTIVITY_METHODS:
+        assert hasattr(Tracker, method.py), method.py
+
+
+def test_getters_are_not_queueable() -> None:
+    """The pre-boot stub queues calls, but getters need a live SDK and are not queued."""
+    getters = {m.js for m in ACTIVITY_METHODS if m.kind == "getter"}
+    assert getters.isdisjoint(QUEUEABLE_JS_NAMES)
+    assert "send" in QUEUEABLE_JS_NAMES
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([{"trackerKey": "k", "region": "ap1"}], {"tracker_key": "k", "region": "ap1"}),
+        ([{"activity": {"trackerKey": "k"}}], {"tracker_key": "k"}),
+        (["k", "ap2"], {"tracker_key": "k", "region": "ap2"}),
+        ([{"trackerKey": "k", "collectUrl": None}], {"tracker_key": "k"}),
+        (
+            [{"trackerKey": "k", "collectUrl": "http://127.0.0.1:8000/collect"}],
+            {"tracker_key": "k", "collect_url": "http://127.0.0.1:8000/collect"},
+        ),
+    ],
+)
+def test_init_accepts_the_js_sdk_shapes(args: list[object], expected: dict[str, object]) -> None:
+    """``init`` takes ``{trackerKey,…}``, ``xo.init({activity: {…}})`` or positional strings."""
+    assert init_arguments(args) == expected
+
+
+def test_init_refuses_unknown_options() -> None:
+    """A misspelt init option is an error, not silently ignored."""
+    with pytest.raises(ValueError, match="trackerkey"):
+        init_arguments([{"trackerkey": "k"}])
+
+
+def test_call_by_js_name_reaches_the_tracker(tracker: Tracker) -> None:
+    """``addUserIdentity`` through the facade changes the tracker's user."""
+    answer = Facade(tracker).call("addUserIdentity", ["ecommerceId", "e-1"])
+    assert answer == Answer(True)
+    assert tracker.user["identities"]["ecommerceid"] == "e-1"
+
+
+def test_getter_answers_with_the_value(tracker: Tracker) -> None:
+    """``getSessionId`` answers with the tracker's session id."""
+    assert Facade(tracker).call("getSessionId", []).value == tracker.session_id
+
+
+def test_invalid_input_answers_a_type_error_with_the_field(tracker: Tracker) -> None:
+    """A validation failure becomes ``{ok: false, kind: TypeError}`` naming the field."""
+    answer = Facade(tracker).call("send", [{"action": "view", "target": {"p": {"x": 1}}}])
+    assert (answer.ok, answer.kind) == (False, "TypeError")
+    assert answer.message.startswith("The provided activity does not match the required format.")
+    assert "target.p" in answer.message
+
+
+def test_wrong_argument_count_answers_a_type_error(tracker: Tracker) -> None:
+    """Calling a setter with the wrong number of arguments is a TypeError, not a crash."""
+    answer = Facade(tracker).call("addUserIdentity", ["only-one"])
+    assert (answer.ok, answer.kind) == (False, "TypeError")
+
+
+def test_unknown_method_answers_a_type_error(tracker: Tracker) -> None:
+    """A name outside the table is refused with a message naming it."""
+    answer = Facade(tracker).call("explode", [])
+    assert (answer.ok, answer.kind) == (False, "TypeError")
+    assert "explode" in answer.message
+
+
+def test_send_before_init_answers_an_error(make_tracker) -> None:
+    """``send`` before ``init`` is an Error (not a TypeError), as in the JS SDK."""
+    answer = Facade(make_tracker(init=False)).call("send", [VIEW])
+    assert (answer.ok, answer.kind) == (False, "Error")
+
+
+def test_send_answers_an_awaitable_of_a_plain_outcome(
+    tracker: Tracker, transport: MockTransport
+) -> None:
+    """``send`` answers an awaitable that resolves to a plain dict for JS."""
+
+    async def go() -> object:
+        answer = Facade(tracker).call("send", [VIEW])
+        assert answer.ok
+        assert answer.awaitable is not None
+        return await answer.awaitable
+
+    outcome = asyncio.run(go())
+    assert outcome == {"status": 200, "ok": True, "profiles": {}, "error": None, "queued": False}
+    assert len(transport.requests) == 1

@@ -1,0 +1,105 @@
+"""Tests of the package's shape, derived from the folder tree: layers, docstrings, public names."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import xo_web
+
+PACKAGE = Path(xo_web.__file__).resolve().parent
+BROWSER_MODULES = {"js", "pyodide", "pyodide_js", "pyodide_http", "pyscript"}
+BROWSER_FOLDER = "adapters"
+MAX_MODULE_LINES = 330
+
+
+def modules() -> list[Path]:
+    """Return every Python module of the package."""
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Return the top-level names of every module `path` imports, anywhere in its body."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def name_of(path: Path) -> str:
+    """Return the module's path below the package, for test ids."""
+    return path.relative_to(PACKAGE).as_posix()
+
+
+def pure_modules() -> list[Path]:
+    """Return every module outside the browser adapter's folder."""
+    return [p for p in modules() if p.relative_to(PACKAGE).parts[0] != BROWSER_FOLDER]
+
+
+@pytest.mark.parametrize("path", pure_modules(), ids=name_of)
+def test_only_the_adapters_import_the_browser(path: Path) -> None:
+    """No module outside xo_web/adapters/ imports js, pyodide, pyodide_js or pyscript."""
+    assert imported_roots(path).isdisjoint(BROWSER_MODULES)
+
+
+def test_the_adapters_folder_is_where_the_browser_is_imported() -> None:
+    """The browser adapter does import js: the purity check above is not vacuous."""
+    adapters = [p for p in modules() if p.relative_to(PACKAGE).parts[0] == BROWSER_FOLDER]
+    assert any("js" in imported_roots(p) for p in adapters)
+
+
+@pytest.mark.parametrize("path", modules(), ids=name_of)
+def test_every_module_opens_with_a_docstring(path: Path) -> None:
+    """Each module says what it owns in its opening docstring."""
+    assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("path", modules(), ids=name_of)
+def test_every_module_stays_short(path: Path) -> None:
+    """No module grows past what one person can hold in their head."""
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
+def test_public_names_are_sorted() -> None:
+    """xo_web.__all__ is kept sorted, as httpx keeps its own."""
+    assert xo_web.__all__ == sorted(xo_web.__all__)
+
+
+def test_public_names_are_complete() -> None:
+    """Every public name the package defines or imports at its top is listed in __all__."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    defined: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xo_web"):
+            defined.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef):
+            defined.add(node.name)
+    public = {name for name in defined if not name.startswith("_")} - {"patch_http"}
+    assert public | {"__version__", "activity"} == set(xo_web.__all__)
+
+
+@pytest.mark.parametrize("name", xo_web.__all__)
+def test_every_public_name_resolves(name: str) -> None:
+    """Each name in __all__ is an attribute of the package."""
+    assert getattr(xo_web, name) is not None
+
+
+def test_importing_the_package_constructs_no_tracker() -> None:
+    """`import xo_web` on the host makes no Tracker; the default one comes on first use."""
+    code = (
+        "import xo_web, xo_web.core.tracker as t\n"
+        "made = []\n"
+        "init = t.Tracker.__init__\n"
+        "t.Tracker.__init__ = lambda self, *a, **k: (made.append(1), init(self, *a, **k))[1]\n"
+        "import xo_web.bundler.cli\n"
+        "assert made == [], made\n"
+        "assert isinstance(xo_web.activity, t.Tracker) and made == [1]\n"
+        "assert xo_web.activity is xo_web.activity and made == [1]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

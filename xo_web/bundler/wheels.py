@@ -1,0 +1,108 @@
+"""Host-only: fetching the pinned browser wheels from PyPI and building the xo_web wheel.
+
+The browser runs the wheels Pyodide's lock file names; PyPI's files differ from Pyodide's own
+builds, so ``xo-web build`` lists exactly these files, with their real sha256, in the lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from xo_web import __version__
+from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_PYTHON, XO_WEB_DEPENDS, WheelPin
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Host-side tooling that the browser never needs: this folder, kept out of the browser wheel.
+HOST_ONLY_FOLDERS = frozenset({Path(__file__).resolve().parent.name})
+_FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+class WheelCacheError(RuntimeError):
+    """A pinned wheel is missing from the cache or does not match its pinned sha256."""
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _is_cached(cache: Path, pin: WheelPin) -> bool:
+    path = cache / pin.file_name
+    return path.is_file() and sha256_of(path) == pin.sha256
+
+
+def fetch_wheels(cache: Path) -> list[Path]:
+    """Download every pinned browser wheel into ``cache`` (skipping verified ones); return paths."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for pin in BROWSER_WHEELS:
+        if _is_cached(cache, pin):
+            continue
+        command = [
+            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+            "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
+            "--dest", str(cache), f"{pin.name}=={pin.version}",
+        ]  # fmt: skip
+        if pin.platform:
+            command[4:4] = ["--platform", pin.platform]
+        subprocess.run(command, check=True)
+    return verified_wheels(cache)
+
+
+def verified_wheels(cache: Path) -> list[Path]:
+    """Return the cached pinned wheels, raising WheelCacheError if one is missing or altered."""
+    paths = []
+    for pin in BROWSER_WHEELS:
+        path = cache / pin.file_name
+        if not path.is_file():
+            raise WheelCacheError(f"{path} is missing: run `xo-web fetch-wheels` (make setup)")
+        if sha256_of(path) != pin.sha256:
+            raise WheelCacheError(f"{path} does not match its pinned sha256 {pin.sha256}")
+        paths.append(path)
+    return paths
+
+
+def browser_modules() -> list[str]:
+    """Return the package's modules the browser wheel carries (POSIX paths below xo_web/):
+    every one but those in HOST_ONLY_FOLDERS."""
+    modules = []
+    for source in sorted(PACKAGE_DIR.rglob("*.py")):
+        relative = source.relative_to(PACKAGE_DIR)
+        if "__pycache__" in relative.parts or relative.parts[0] in HOST_ONLY_FOLDERS:
+            continue
+        modules.append(relative.as_posix())
+    return modules
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode()
+
+
+def build_xo_web_wheel(dest: Path) -> Path:
+    """Write a pure wheel of the installed ``xo_web`` runtime modules into ``dest``; return it."""
+    dist_info = f"xo_web-{__version__}.dist-info"
+    files = {f"xo_web/{path}": (PACKAGE_DIR / path).read_bytes() for path in browser_modules()}
+    requires = "".join(f"Requires-Dist: {name}\n" for name in XO_WEB_DEPENDS)
+    files[f"{dist_info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: xo_web\nVersion: {__version__}\n{requires}"
+    ).encode()
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: xo-web build\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in files.items())
+    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
+
+    dest.mkdir(parents=True, exist_ok=True)
+    wheel = dest / f"xo_web-{__version__}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return wheel

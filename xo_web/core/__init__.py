@@ -1,0 +1,1 @@
+"""The pure core: ports, storage keys, configuration, the user, consent and the Tracker."""

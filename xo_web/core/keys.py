@@ -1,0 +1,18 @@
+"""Every name the SDK keeps in the browser's storage, and the name of its one Web Lock.
+
+The first two are the JS SDK's own keys, so a site can switch SDKs without starting every
+visitor over; the others are xo_web's and all start with "attraqt" (DESIGN §3).
+"""
+
+SESSION_STORAGE_KEY = "attraqtsessionid"
+"""The anonymous session id, a UUID v4 string."""
+OPT_OUT_STORAGE_KEY = "attraqtoptout"
+""""true" while the visitor has opted out; absent otherwise."""
+OUTBOX_ENTRY_PREFIX = "attraqtoutbox:"
+"""One key per queued outbox entry: this prefix and the entry id."""
+PAUSE_STORAGE_KEY = "attraqtpause"
+"""Until when the collector's Retry-After pauses every tab (epoch seconds)."""
+LEASE_STORAGE_KEY = "attraqtoutboxlock"
+"""The outbox lock kept as a lease in storage, where Web Locks are missing."""
+OUTBOX_LOCK = "attraqt-outbox"
+"""The Web Lock a tab holds while it flushes the shared outbox."""

@@ -1,0 +1,325 @@
+"""The Tracker: the public Python API of DESIGN §4 (init, the user, consent, send) over ports.
+
+`Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
+the opt-out in `Consent`, and hands validated wire batches to its `Delivery`, which writes them
+to the persisted outbox before sending. It never imports the browser: storage, HTTP, timers,
+locks and the page come in as ports (xo_web.core.ports).
+"""
+
+import asyncio
+import random as random_module
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any
+
+from xo_web.core.config import DEFAULT_TIMEOUT_S, TrackerConfig, make_config
+from xo_web.core.consent import Consent
+from xo_web.core.defaults import LoggingEnvironment, new_uuid
+from xo_web.core.loop import asyncio_timer, schedulable_loop
+from xo_web.core.page import SafePage
+from xo_web.core.ports import (
+    Clock,
+    Environment,
+    IdFactory,
+    Locks,
+    Random,
+    Storage,
+    Timer,
+    Transport,
+)
+from xo_web.core.prepare import prepare_batch
+from xo_web.core.storage import GuardedStorage
+from xo_web.core.user import UserState
+from xo_web.delivery.dispatch import Dispatcher
+from xo_web.delivery.engine import Delivery
+from xo_web.delivery.locks import StorageLease
+from xo_web.delivery.outbox import Outbox
+from xo_web.delivery.outcome import SendOutcome
+from xo_web.delivery.retry import RetryPolicy
+from xo_web.delivery.state import DeliveryPorts, DeliveryStats
+from xo_web.errors import ConfigError, DeliveryError, NotInitializedError
+from xo_web.wire import Scalar
+
+__all__ = ["SendOutcome", "Tracker"]
+
+
+async def _nothing() -> None:
+    return None
+
+
+class Tracker:
+    """An XO activity tracker: one tracker key, one user, one delivery channel."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        transport: Transport,
+        *,
+        environment: Environment | None = None,
+        new_id: IdFactory = new_uuid,
+        clock: Clock = time.time,
+        on_error: Callable[[DeliveryError], None] | None = None,
+        random: Random = random_module.random,
+        timer: Timer = asyncio_timer,
+        locks: Locks | None = None,
+        delivery_ids: IdFactory = new_uuid,
+    ) -> None:
+        self._page = SafePage(environment or LoggingEnvironment(), on_error)
+        self._warn = self._page.warn
+        self._report = self._page.report
+        self.on_init: Callable[[], None] | None = None  # e.g. the browser binds window.xo here
+        self._storage = GuardedStorage(storage, self._warn)
+        self._transport = transport
+        self._clock = clock
+        self._config: TrackerConfig | None = None
+        self._consent = Consent(self._storage, self._report)
+        self._delivery: Delivery | None = None
+        self._user = UserState(self._storage, new_id=new_id, may_persist=self._may_persist)
+        self._tasks: set[asyncio.Task[SendOutcome | None]] = set()
+        self._tab = delivery_ids()
+        self._delivery_ports = DeliveryPorts(
+            clock=clock,
+            random=random,
+            timer=timer,
+            locks=locks or StorageLease(self._storage, owner=self._tab, clock=clock),
+            new_id=delivery_ids,
+            report=self._report,
+            warn=self._warn,
+            may_send=self._may_persist,
+            is_online=self._page.is_online,
+            storage=self._storage,
+        )
+        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def init(
+        self,
+        tracker_key: str,
+        region: str = "eu",
+        collect_url: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        personal_data_guard: bool = True,
+        delivery: Mapping[str, object] | RetryPolicy | None = None,
+    ) -> None:
+        """Configure the tracker; may be called again to change it. Bad values: ConfigError.
+
+        `delivery` tunes the retry outbox (see xo_web.backoff.RetryPolicy for the keys). What
+        earlier pages left in the outbox is sent soon after init.
+        """
+        config = make_config(tracker_key, region, collect_url, timeout_s)
+        if not isinstance(personal_data_guard, bool):
+            raise ConfigError("personal_data_guard must be True or False")
+        policy = RetryPolicy.from_options(delivery)
+        self._config = config
+        dispatcher = Dispatcher(
+            self._transport, endpoint=config.endpoint, timeout_s=config.timeout_s
+        )
+        self._outbox.policy = policy
+        self._delivery = Delivery(
+            dispatcher,
+            self._outbox,
+            self._delivery_ports,
+            tracker_key=tracker_key,
+            tab=self._tab,
+            policy=policy,
+            previous=self._delivery,
+        )
+        self._user.personal_data_guard = personal_data_guard
+        if personal_data_guard:
+            for field in self._user.drop_personal_data():
+                self._warn(f"xo_web: removed {field}, set while the personal-data guard was off")
+        self._user.persist_session()
+        if self._may_persist():
+            self._delivery.flush_soon(force=True)  # what earlier pages left, now
+        if self.on_init is not None:
+            try:
+                self.on_init()
+            except Exception as exc:
+                self._warn(f"xo_web: the on_init hook raised {exc!r}")
+
+    @property
+    def environment(self) -> Environment:
+        """The page around the tracker (privacy signals, console, error events)."""
+        return self._page.environment
+
+    @property
+    def on_error(self) -> Callable[[DeliveryError], None] | None:
+        """Called with each DeliveryError (and ConsentError); settable."""
+        return self._page.on_error
+
+    @on_error.setter
+    def on_error(self, callback: Callable[[DeliveryError], None] | None) -> None:
+        self._page.on_error = callback
+
+    @property
+    def is_initialized(self) -> bool:
+        """True once init() has succeeded."""
+        return self._config is not None
+
+    @property
+    def tracker_key(self) -> str | None:
+        """The tracker key given to init(), or None before it."""
+        return self._config.tracker_key if self._config else None
+
+    @property
+    def region(self) -> str | None:
+        """The region given to init(), or None before it."""
+        return self._config.region if self._config else None
+
+    @property
+    def endpoint(self) -> str | None:
+        """The collector URL activities are posted to, or None before init()."""
+        return self._config.endpoint if self._config else None
+
+    # -- the user ------------------------------------------------------------------------
+
+    @property
+    def user(self) -> dict[str, Any]:
+        """A copy of the user: {"identities": {...}, "segments": [...], "traits": {...}}."""
+        return self._user.snapshot()
+
+    @property
+    def session_id(self) -> str:
+        """The session id (also `user["identities"]["sessionid"]`)."""
+        return self._user.session_id
+
+    def add_user_identity(self, repository: str, identity: str) -> None:
+        """Add or replace one identity; the repository name is case-insensitive."""
+        self._user.add_identity(repository, identity)
+
+    def set_user_identities(self, identities: Mapping[str, str]) -> None:
+        """Replace all identities; the session id stays unless `identities` gives one."""
+        self._user.set_identities(identities)
+
+    def add_user_segment(self, segment: str) -> None:
+        """Add a segment (no duplicates)."""
+        self._user.add_segment(segment)
+
+    def set_user_segments(self, segments: Sequence[str]) -> None:
+        """Replace all segments (duplicates dropped)."""
+        self._user.set_segments(segments)
+
+    def add_user_trait(self, key: str, value: Scalar) -> None:
+        """Add or replace one trait: a string, a finite number or a boolean."""
+        self._user.add_trait(key, value)
+
+    def set_user_traits(self, traits: Mapping[str, Scalar]) -> None:
+        """Replace all traits."""
+        self._user.set_traits(traits)
+
+    def set_user(self, user: Mapping[str, object]) -> None:
+        """Replace the whole user at once (identities, segments, traits, each optional)."""
+        self._user.set_user(user)
+
+    def clear_user(self) -> None:
+        """Empty the user and start a new session id (e.g. on logout)."""
+        self._user.clear()
+
+    # -- consent -------------------------------------------------------------------------
+
+    @property
+    def is_opted_out(self) -> bool:
+        """True while the visitor has opted out (persisted across pages)."""
+        return self._consent.opted_out
+
+    def opt_out(self) -> None:
+        """Stop sending, persistently; the stored session id and the delivery queue go too.
+
+        The queue and the session id are removed *before* the flag is written, so a full
+        storage still takes it. If it cannot be saved, the opt-out holds for this page and a
+        ConsentError is reported (on_error, the `xo:error` event).
+        """
+        self._consent.opt_out(self._forget_stored_data)
+
+    def opt_in(self) -> None:
+        """Undo opt_out(); the session id is stored again."""
+        self._consent.opt_in()
+        self._user.persist_session()
+
+    def _forget_stored_data(self) -> None:
+        self._user.forget_stored_session()
+        if self._delivery is not None:
+            self._delivery.drop_all()
+        else:
+            self._outbox.clear()
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send(self, activities: object) -> Awaitable[SendOutcome | None]:
+        """Validate and send one activity or a non-empty list; await the outcome.
+
+        Validation happens at the call (ValidationError, nothing sent). The result resolves
+        to None without any request while opted out or when the browser refuses tracking.
+        Inside a running event loop the delivery is scheduled at once, so a caller that does
+        not await still sends; the returned Task can be awaited for the SendOutcome.
+        """
+        delivery = self._require_init()
+        batch, encoded = prepare_batch(activities, self._user)
+        if self.is_opted_out or self._page.tracking_refused():
+            return self._schedule(_nothing())
+        ticket = delivery.enqueue(batch, encoded)  # persisted before anything can lose it
+        return self._schedule(delivery.deliver(ticket))
+
+    # -- delivery ------------------------------------------------------------------------
+
+    @property
+    def delivery_stats(self) -> DeliveryStats:
+        """Counters of the retry outbox for this page (accepted, delivered, dropped...)."""
+        return self._delivery.stats if self._delivery is not None else DeliveryStats()
+
+    async def idle(self) -> None:
+        """Wait until no flush and no page-hide request of this tracker is running."""
+        if self._delivery is not None:
+            await self._delivery.idle()
+
+    def close(self) -> None:
+        """Stop this tracker's timers and running work, as when its page dies (no flush)."""
+        if self._delivery is not None:
+            self._delivery.stop()
+
+    async def flush(self) -> None:
+        """Send what is queued now (ignoring backoff, honouring Retry-After and offline)."""
+        if self._delivery is not None:
+            await self._delivery.flush(force=True)
+
+    def flush_soon(self) -> None:
+        """Schedule a flush from synchronous code: the browser's `online` event calls this."""
+        if self._delivery is not None:
+            self._delivery.flush_soon(force=True)
+
+    def flush_on_unload(self) -> int:
+        """Flush synchronously with keepalive (pagehide / hidden); return the requests made."""
+        if self._delivery is None:
+            return 0
+        try:
+            return self._delivery.flush_on_unload()
+        except Exception as exc:  # a page-hide handler must never throw
+            self._warn(f"xo_web: flushing the queue on page hide failed: {exc!r}")
+            return 0
+
+    def prepare(self, activities: object) -> list[dict[str, object]]:
+        """Validate activities and return the wire batch with the user attached (no I/O)."""
+        return prepare_batch(activities, self._user)[0]
+
+    def _schedule(
+        self, coroutine: Coroutine[Any, Any, SendOutcome | None]
+    ) -> Awaitable[SendOutcome | None]:
+        loop = schedulable_loop()
+        if loop is None:
+            return coroutine  # plain CPython outside a loop: the caller awaits it
+        task = loop.create_task(coroutine)
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _require_init(self) -> Delivery:
+        if self._delivery is None:
+            raise NotInitializedError("call init(tracker_key, region) before send()")
+        return self._delivery
+
+    # -- ports ---------------------------------------------------------------------------
+
+    def _may_persist(self) -> bool:
+        return not self.is_opted_out and not self._page.tracking_refused()

@@ -1,0 +1,228 @@
+"""The user object: identities, segments, traits, and the rules of the session id (DESIGN §3, §4).
+
+`UserState` keeps exactly one `sessionid` identity at all times (its value is held apart from
+the other identities, so no sequence of calls can produce two; its *position* among them follows
+the JS SDK: first at start, where the caller put it, or appended), reads it from storage, replaces a
+malformed stored value, and writes it only when `may_persist()` allows (not while opted out or
+when tracking is refused). Every setter validates first and then applies all-or-nothing; a
+rejected call changes nothing. The state holds copies, never the caller's objects.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+
+from xo_web.core.keys import SESSION_STORAGE_KEY
+from xo_web.core.ports import IdFactory, Storage
+from xo_web.core.privacy import guard_user, looks_like_personal_data, personal_data_in
+from xo_web.errors import USER_FORMAT_MESSAGE, ValidationError
+from xo_web.wire import (
+    SESSION_IDENTITY,
+    Scalar,
+    is_session_id,
+    join_field,
+    parse_identities,
+    parse_segments,
+    parse_text,
+    parse_traits,
+    parse_user,
+)
+
+USER_PARTS = ("identities", "segments", "traits")
+
+
+class UserState:
+    """The visitor's user object and session id, backed by a Storage that never raises."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        new_id: IdFactory,
+        may_persist: Callable[[], bool],
+        personal_data_guard: bool = True,
+    ) -> None:
+        self._storage = storage
+        self._new_id = new_id
+        self._may_persist = may_persist
+        self.personal_data_guard = personal_data_guard
+        self._session_id: str | None = None
+        # Every identity in wire order; the session id's slot holds "" (its value is
+        # self._session_id), so the order matches the JS SDK's bodies byte for byte.
+        self._identities: dict[str, str] = {SESSION_IDENTITY: ""}
+        self._segments: list[str] = []
+        self._traits: dict[str, Scalar] = {}
+
+    @property
+    def session_id(self) -> str:
+        """The session id, read from storage or created on first use."""
+        if self._session_id is None:
+            self._session_id = self._load_session_id()
+        return self._session_id
+
+    def snapshot(self) -> dict[str, object]:
+        """Return a fresh copy of the user in wire form: identities, segments, traits."""
+        return {
+            "identities": _with_session(self._identities, self.session_id),
+            "segments": list(self._segments),
+            "traits": dict(self._traits),
+        }
+
+    def persist_session(self) -> None:
+        """Write the session id to storage, if persisting is allowed now."""
+        session_id = self.session_id  # loading may replace a malformed stored value
+        if self._may_persist():
+            self._storage.set(SESSION_STORAGE_KEY, session_id)
+
+    def forget_stored_session(self) -> None:
+        """Remove the stored session id (the in-memory one stays for this page)."""
+        self._storage.remove(SESSION_STORAGE_KEY)
+
+    def add_identity(self, repository: str, identity: str) -> None:
+        """Add or replace one identity; "sessionid" (any casing) replaces the session id."""
+        if not isinstance(repository, str):
+            raise ValidationError(
+                "user.identities",
+                f"a repository name must be a string, not {type(repository).__name__}",
+                prefix=USER_FORMAT_MESSAGE,
+            )
+        parsed = parse_identities({repository: identity})
+        session_id, others = _split_session(parsed)
+        identities = {**self._identities, **others}  # a known name keeps its place
+        self._commit(identities, self._segments, self._traits, session_id)
+
+    def set_identities(self, identities: Mapping[str, str]) -> None:
+        """Replace all identities; the session id stays unless `identities` gives one."""
+        parsed = parse_identities(_as_dict(identities))
+        session_id, ordered = _split_session(parsed)
+        self._commit(ordered, self._segments, self._traits, session_id)
+
+    def add_segment(self, segment: str) -> None:
+        """Add a segment unless already present."""
+        new = parse_text(segment, field="user.segments")
+        self._commit(self._identities, _unique([*self._segments, new]), self._traits, None)
+
+    def set_segments(self, segments: Sequence[str]) -> None:
+        """Replace all segments; duplicates are dropped, first occurrence wins."""
+        parsed = parse_segments(_as_list(segments))
+        self._commit(self._identities, _unique(parsed), self._traits, None)
+
+    def add_trait(self, key: str, value: Scalar) -> None:
+        """Add or replace one trait (string, finite number or boolean)."""
+        if not isinstance(key, str):
+            raise ValidationError(
+                "user.traits",
+                f"a trait name must be a string, not {type(key).__name__}",
+                prefix=USER_FORMAT_MESSAGE,
+            )
+        parsed = parse_traits({key: value})
+        self._commit(self._identities, self._segments, {**self._traits, **parsed}, None)
+
+    def set_traits(self, traits: Mapping[str, Scalar]) -> None:
+        """Replace all traits."""
+        parsed = parse_traits(_as_dict(traits))
+        self._commit(self._identities, self._segments, parsed, None)
+
+    def set_user(self, user: Mapping[str, object]) -> None:
+        """Replace the whole user; a missing part becomes empty, the session id stays."""
+        if not isinstance(user, Mapping):
+            raise ValidationError(
+                "user", f"must be an object, not {type(user).__name__}", prefix=USER_FORMAT_MESSAGE
+            )
+        data = dict(user)
+        for key in data:
+            if key not in USER_PARTS:
+                raise ValidationError(
+                    join_field("user", key) if isinstance(key, str) else "user",
+                    f"is not a user field (use {', '.join(USER_PARTS)})",
+                    prefix=USER_FORMAT_MESSAGE,
+                )
+        identities = parse_identities(_as_dict(data.get("identities", {})))
+        segments = parse_segments(_as_list(data.get("segments", [])))
+        traits = parse_traits(_as_dict(data.get("traits", {})))
+        session_id, ordered = _split_session(identities)
+        self._commit(ordered, _unique(segments), traits, session_id)
+
+    def drop_personal_data(self) -> list[str]:
+        """Remove the segments and traits the guard refuses (set while it was off); return
+        the fields removed."""
+        found = [path for path, _ in personal_data_in(self.snapshot(), "user")]
+        if found:
+            self._segments = [s for s in self._segments if looks_like_personal_data(s) is None]
+            self._traits = {
+                k: v for k, v in self._traits.items() if looks_like_personal_data(v) is None
+            }
+        return found
+
+    def clear(self) -> None:
+        """Empty identities, segments and traits, and start a new stored session id."""
+        self._identities, self._segments, self._traits = {SESSION_IDENTITY: ""}, [], {}
+        self._storage.remove(SESSION_STORAGE_KEY)
+        self._session_id = self._new_id()
+        self.persist_session()
+
+    def _commit(
+        self,
+        identities: dict[str, str],
+        segments: list[str],
+        traits: dict[str, Scalar],
+        session_id: str | None,
+    ) -> None:
+        """Check the candidate user as a whole, then apply it; nothing changes on error."""
+        if self.personal_data_guard:
+            guarded = {"segments": segments, "traits": traits}
+            guard_user(guarded, field="user", prefix=USER_FORMAT_MESSAGE)
+        candidate_session = session_id if session_id is not None else self.session_id
+        # Re-validating the whole candidate enforces the count and size limits after an add.
+        parse_user(
+            {
+                "identities": _with_session(identities, candidate_session),
+                "segments": segments,
+                "traits": traits,
+            }
+        )
+        self._identities = dict(identities)
+        self._segments = list(segments)
+        self._traits = dict(traits)
+        if session_id is not None:
+            self._session_id = session_id
+            self.persist_session()
+
+    def _load_session_id(self) -> str:
+        stored = self._storage.get(SESSION_STORAGE_KEY)
+        if stored is not None and is_session_id(stored):
+            return stored
+        if stored is not None:
+            self._storage.remove(SESSION_STORAGE_KEY)
+        session_id = self._new_id()
+        if self._may_persist():
+            self._storage.set(SESSION_STORAGE_KEY, session_id)
+        return session_id
+
+
+def _split_session(identities: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """Return the given session id (or None) and the identities with its slot kept in place.
+
+    Without a session id in `identities` its slot goes last, as the JS SDK appends it.
+    """
+    ordered = {name: ("" if name == SESSION_IDENTITY else v) for name, v in identities.items()}
+    ordered.setdefault(SESSION_IDENTITY, "")
+    return identities.get(SESSION_IDENTITY), ordered
+
+
+def _with_session(identities: dict[str, str], session_id: str) -> dict[str, str]:
+    return {name: (session_id if name == SESSION_IDENTITY else v) for name, v in identities.items()}
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _as_dict(value: object) -> object:
+    """Accept any Mapping as a dict (copied); other values go on to fail validation."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def _as_list(value: object) -> object:
+    """Accept a tuple as a list; other values go on to fail validation."""
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,102 @@
+"""The JavaScript face of a Tracker: calls by JS name, JS-style arguments, answers for JS.
+
+Pure Python (tested under CPython): ``browser.py`` converts JS values to Python before calling
+``Facade.call`` and turns the ``Answer`` back into what page code sees — a value, a Promise, or
+a thrown ``TypeError`` with the same message. The names come from ``xo_web.names``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xo_web.core.tracker import Tracker
+from xo_web.errors import ConfigError, NotInitializedError, ValidationError, XoError
+from xo_web.facade.names import ACTIVITY_METHODS, MethodName
+
+_METHODS: dict[str, MethodName] = {m.js: m for m in ACTIVITY_METHODS}
+_INIT_KEYS = {
+    "trackerKey": "tracker_key",
+    "region": "region",
+    "collectUrl": "collect_url",
+    "timeoutS": "timeout_s",
+    "personalDataGuard": "personal_data_guard",
+    "delivery": "delivery",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a JS call gets: a value, an awaitable to turn into a Promise, or an error to throw."""
+
+    ok: bool
+    value: object = None
+    awaitable: Awaitable[object] | None = None
+    kind: str = ""
+    message: str = ""
+
+
+def init_arguments(args: list[object]) -> dict[str, Any]:
+    """Map ``init({trackerKey, region, collectUrl, timeoutS, personalDataGuard, delivery})``,
+    ``xo.init({activity: {...}})`` or
+    ``init("KEY", "eu")`` onto the keyword arguments of ``Tracker.init``."""
+    if args and isinstance(args[0], str):
+        names = ("tracker_key", "region", "collect_url")
+        return {name: value for name, value in zip(names, args, strict=False) if value is not None}
+    config = args[0] if args else None
+    if isinstance(config, Mapping) and isinstance(config.get("activity"), Mapping):
+        config = config["activity"]
+    if not isinstance(config, Mapping):
+        raise ConfigError("init() takes {trackerKey, region, collectUrl} or a tracker key string")
+    unknown = sorted(set(config) - set(_INIT_KEYS))
+    if unknown:
+        raise ConfigError(f"init() does not know the option(s) {', '.join(map(str, unknown))}")
+    return {_INIT_KEYS[k]: v for k, v in config.items() if v is not None}
+
+
+def _outcome_to_js(outcome: object) -> object:
+    if outcome is None:
+        return None
+    if dataclasses.is_dataclass(outcome) and not isinstance(outcome, type):
+        return dataclasses.asdict(outcome)
+    return outcome
+
+
+async def _as_js_outcome(awaitable: Awaitable[object]) -> object:
+    return _outcome_to_js(await awaitable)
+
+
+class Facade:
+    """Calls a Tracker's snake_case API by the JS SDK's camelCase names."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def call(self, js_name: str, args: list[object]) -> Answer:
+        """Run ``xo.activity[js_name](...args)``; never raises."""
+        method = _METHODS.get(js_name)
+        if method is None:
+            return Answer(False, kind="TypeError", message=f"xo.activity.{js_name} is unknown")
+        try:
+            return self._call(method, args)
+        except ValidationError as error:
+            return Answer(False, kind="TypeError", message=str(error))
+        except (ConfigError, TypeError, ValueError) as error:
+            return Answer(False, kind="TypeError", message=str(error))
+        except NotInitializedError as error:
+            return Answer(False, kind="Error", message=str(error))
+        except XoError as error:
+            return Answer(False, kind="Error", message=str(error))
+
+    def _call(self, method: MethodName, args: list[object]) -> Answer:
+        if method.kind == "getter":
+            return Answer(True, value=getattr(self.tracker, method.py))
+        if method.py == "init":
+            self.tracker.init(**init_arguments(args))
+            return Answer(True)
+        result = getattr(self.tracker, method.py)(*args)
+        if method.kind == "send":
+            return Answer(True, awaitable=_as_js_outcome(result))
+        return Answer(True, value=None)
