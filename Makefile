@@ -20,7 +20,7 @@ $(STAMP)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(STAMP)/wheels: xo_web/pins.py $(STAMP)/venv
+$(STAMP)/wheels: xo_web/bundler/pins.py $(STAMP)/venv
 	$(BIN)/xo-web fetch-wheels --wheel-cache .cache/wheels
 	@touch $@
 

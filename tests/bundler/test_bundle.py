@@ -63,7 +63,7 @@ def test_pyscript_config_points_at_the_bundled_interpreter(bundle: Path) -> None
 
 
 def test_loader_carries_the_method_table(bundle: Path) -> None:
-    """xo.js is generated with the queueable names from xo_web/names.py."""
+    """xo.js is generated with the queueable names from xo_web/facade/names.py."""
     loader = (bundle / "xo.js").read_text()
     assert json.dumps(list(QUEUEABLE_JS_NAMES)) in loader
     assert "__XO_" not in loader

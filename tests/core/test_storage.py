@@ -1,4 +1,4 @@
-"""Tests of the ports and the fakes shipped with them (xo_web.ports)."""
+"""Tests of the storages, the guard, and the fakes of xo_web.testing."""
 
 import asyncio
 import json

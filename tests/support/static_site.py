@@ -21,6 +21,9 @@ CONTENT_TYPES = {
 }
 
 
+PUBLIC_FILE_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
 @dataclass
 class Page:
     """An in-memory page with its own response headers (a CSP, for instance)."""
@@ -97,7 +100,9 @@ class StaticSite:
         content_type = CONTENT_TYPES.get(file.suffix) or (
             mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         )
-        self._respond(handler, 200, file.read_bytes(), content_type, {})
+        # Bundle files are public and served like a CDN would: an opaque-origin (sandboxed)
+        # frame loads them cross-origin, which needs CORS.
+        self._respond(handler, 200, file.read_bytes(), content_type, PUBLIC_FILE_HEADERS)
 
     @staticmethod
     def _respond(

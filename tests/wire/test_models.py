@@ -1,4 +1,4 @@
-"""Tests of the wire-format models and their validation rules (xo_web.models)."""
+"""Tests of the wire-format models and their validation rules (xo_web.wire)."""
 
 import json
 import math

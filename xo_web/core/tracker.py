@@ -105,7 +105,7 @@ class Tracker:
     ) -> None:
         """Configure the tracker; may be called again to change it. Bad values: ConfigError.
 
-        `delivery` tunes the retry outbox (see xo_web.backoff.RetryPolicy for the keys). What
+        `delivery` tunes the retry outbox (see xo_web.delivery.retry.RetryPolicy for the keys). What
         earlier pages left in the outbox is sent soon after init.
         """
         config = make_config(tracker_key, region, collect_url, timeout_s)

@@ -9,10 +9,10 @@
  * With data-boot="false" it only installs the stub: a PyScript page whose Python calls
  * `activity.init(...)` attaches the SDK to it (xo_web injects this file itself if absent).
  *
- * The Python side (xo_web/facade.py) hands over one `dispatch(name, args)` function that
+ * The Python side (xo_web/facade/calls.py) hands over one `dispatch(name, args)` function that
  * answers {ok: true, value} or {ok: false, kind, message}; this file turns the latter into a
  * real thrown TypeError, so page code never sees a PythonError. Method names come from
- * xo_web/names.py.
+ * xo_web/facade/names.py.
  */
 (function () {
   "use strict";
@@ -26,8 +26,16 @@
 
   var script = document.currentScript;
   if (!script || !script.src) {
-    var candidates = document.querySelectorAll("script[src*='xo.js']");
-    script = candidates[candidates.length - 1];
+    // No currentScript (a module or a callback loaded this file): accept only an unambiguous
+    // script whose path ends in /xo.js; never guess between several, from any origin.
+    var found = Array.prototype.filter.call(document.scripts, function (s) {
+      return s.src && /\/xo\.js$/.test(new URL(s.src, location.href).pathname);
+    });
+    var bases = found.map(function (s) { return new URL(".", s.src).href; });
+    if (!bases.length || bases.some(function (b) { return b !== bases[0]; })) {
+      throw new Error("[xo_web] xo.js cannot tell where it was loaded from: load it with a plain <script src> tag");
+    }
+    script = found[found.length - 1];
   }
   var base = new URL(".", script.src).href;
   var data = script.dataset || {};
@@ -87,7 +95,9 @@
   function run(entry) {
     var waiter = pending.get(entry);
     try {
-      if (!Array.isArray(entry) || typeof activity[entry[0]] !== "function" || GETTERS.indexOf(entry[0]) >= 0) {
+      // Only the SDK's own queueable names: never an inherited Object method such as
+      // "__defineSetter__" or "constructor".
+      if (!Array.isArray(entry) || QUEUEABLE.indexOf(entry[0]) < 0) {
         throw new TypeError("Unknown _attraqt entry: " + JSON.stringify(entry && entry[0]));
       }
       var value = activity[entry[0]].apply(activity, entry.slice(1));
@@ -98,7 +108,7 @@
     }
   }
 
-  // Called once by xo_web/facade.py with the Python dispatcher: swap the stub for the SDK,
+  // Called once by xo_web/adapters/browser.py with the Python dispatcher: swap the stub for the SDK,
   // replay what was queued before boot, and run later pushes at once.
   xo.__attach = function (dispatch) {
     if (attached) return xo;
@@ -142,7 +152,7 @@
     })
     .then(function (pyodide) {
       xo.pyodide = pyodide;
-      pyodide.pyimport("xo_web.browser").install(config);
+      pyodide.pyimport("xo_web.adapters.browser").install(config);
     })
     .catch(xo.__fail);
 })();
