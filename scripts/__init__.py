@@ -1,0 +1,1 @@
+"""Developer scripts (bench, faults, load); a package so that ``python -m scripts.bench`` works."""

@@ -1,0 +1,132 @@
+"""The run: options, the reference SDK build, the server and browser, the parts, the output.
+
+Prints the readable table, then one JSON object (also written to ``--json PATH``). Exits 0
+whatever the figures; 2 without a bundle; 3 when a request tried to leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from scripts.bench import boot, burst, calls, catalog, firstvisit, report
+from scripts.bench.browser import ROOT, Session, launch_options
+from scripts.bench.server import serve
+
+PARTS = ("boot", "calls", "burst")
+TARGETS = {
+    "xo_own_blocking_warm_ms": "≈ 100 on top of bare Pyodide's",
+    "boot_ratio_warm": "≤ 1.15 (stretch 1.05)",
+    "send_own_cost_ratio_stub": "≤ 5 (stretch 3)",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__)
+    parser.add_argument("--bundle", type=Path, default=ROOT / "build" / "xo")
+    parser.add_argument("--runs", type=int, default=5, help="rounds per figure (median)")
+    parser.add_argument("--calls", type=int, default=2000, help="send() calls per round")
+    parser.add_argument("--burst", type=int, default=10_000, help="sends in the burst")
+    parser.add_argument("--burst-budget", type=float, default=45.0, help="s to issue the burst")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"subset of {','.join(PARTS)}")
+    parser.add_argument("--json", type=Path, help="also write the JSON report here")
+    return parser
+
+
+def build_reference(out_dir: Path) -> None:
+    """Bundle the official JS SDK from node_modules (scripts/build-reference-sdk.mjs)."""
+    script = ROOT / "scripts" / "build-reference-sdk.mjs"
+    target = out_dir / "attraqt-activity.js"
+    subprocess.run(
+        ["node", str(script), str(target)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+
+
+def _run_parts(
+    session: Session, args: argparse.Namespace, parts: set[str], bundle: Path, reference: Path
+) -> dict[str, Any]:
+    started = time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"[bench {time.monotonic() - started:5.0f}s] {message}", file=sys.stderr)
+
+    manifest = catalog.read_manifest(bundle)
+    out: dict[str, Any] = {}
+    if "boot" in parts:
+        pages = [p for p in catalog.BOOT_PAGES if catalog.available(p, manifest)]
+        log(f"boot: {', '.join(p.name for p in pages)}, cold and warm, {args.runs} rounds")
+        runs = boot.run_boot(session, pages, args.runs, log)
+        out["boot"] = boot.summarise(pages, runs)
+        for page in catalog.BOOT_PAGES:
+            if page not in pages:
+                reason = f'not available (bundle.json has no "{page.requires}": true)'
+                out["boot"][page.name] = {"label": page.label, "available": False, "reason": reason}
+        roots = {"/xo/": bundle, "/bench/": catalog.PAGES_DIR, "/reference/": reference}
+        paths = {name: r.first_visit_paths for name, r in runs.items()}
+        out["first_visit_bytes"] = firstvisit.first_visit(paths, roots)
+    if "calls" in parts:
+        out["calls"] = {}
+        for mode in ("stub", "sink"):
+            log(f"calls ({mode}): {args.calls} sends per round, {args.runs} rounds")
+            out["calls"][mode] = calls.run_calls(session, mode, args.runs, args.calls, log)
+    if "burst" in parts:
+        log(f"burst: {args.burst} sends to the sink")
+        out["burst"] = burst.run_burst(session, args.burst, args.burst_budget)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench; print the table and the JSON report."""
+    args = _parser().parse_args(argv)
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    if not parts <= set(PARTS):
+        print(f"--only takes a subset of {','.join(PARTS)}", file=sys.stderr)
+        return 2
+    bundle = args.bundle.resolve()
+    if not (bundle / "xo.js").is_file():
+        print(f"{bundle} is not a built bundle: run `make bundle`", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    with tempfile.TemporaryDirectory(prefix="xo-bench-") as tmp:
+        reference = Path(tmp) / "reference"
+        build_reference(reference)
+        isolated = frozenset(catalog.isolated_files())
+        with (
+            serve(catalog.PAGES_DIR, bundle, reference, isolated) as server,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(**launch_options())
+            session = Session(browser, server)
+            figures = _run_parts(session, args, parts, bundle, reference)
+            version = browser.version
+            browser.close()
+    result: dict[str, Any] = {
+        "browser": f"chromium {version}",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "loadavg_start": load_start,
+            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "bundle": catalog.read_manifest(bundle),
+        "runs": args.runs,
+        **figures,
+        "targets": TARGETS,
+        "network_guard": {"ok": not session.escaped, "attempts": session.escaped},
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(report.table(result))
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0 if not session.escaped else 3

@@ -1,0 +1,175 @@
+"""The readable table: one row per figure, each with its named baseline from the same run.
+
+It reads the report dict that ``cli`` prints as JSON; a part that was not run (``--only``)
+or a page the bundle does not support shows as such instead of a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = tuple[str, str, str, str, str]
+HEADER: Row = ("figure", "value", "baseline (same run)", "ratio", "target")
+
+
+def _n(value: Any, unit: str = "", digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def _r(value: Any) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
+    """Rows of the blocking and time-to-ready figures."""
+    rows: list[Row] = []
+    for name, entry in boot.items():
+        if entry.get("available") is False:
+            rows.append((f"boot: {entry['label']}", "not available", entry["reason"], "", ""))
+            continue
+        for phase in ("warm", "cold"):
+            fig = entry[phase]
+            block = fig["blocking_until_ready"] or {}
+            vs = fig.get("vs_baseline") or {}
+            base = boot.get(vs.get("baseline", ""), {}).get(phase, {})
+            base_block = base.get("blocking_until_ready") or {}
+            base_label = labels.get(vs.get("baseline", ""), "")
+            target = "own ≈ 100 ms" if name == "xo" and phase == "warm" else ""
+            rows.append(
+                (
+                    f"blocking until ready, {phase}: {entry['label']}",
+                    f"TBT {_n(block.get('tbt_ms'), ' ms')}"
+                    f" (longest {_n(block.get('longest_gap_ms'), ' ms')})",
+                    f"{base_label} {_n(base_block.get('tbt_ms'), ' ms')}; own "
+                    f"{_n(vs.get('own_tbt_ms'), ' ms')}"
+                    if vs
+                    else "",
+                    _r(vs.get("tbt_ratio")) if vs else "",
+                    target,
+                )
+            )
+    for name, entry in boot.items():
+        if entry.get("available") is False or not entry.get("baseline"):
+            continue
+        for phase in ("warm", "cold"):
+            fig, vs = entry[phase], entry[phase]["vs_baseline"]
+            base = boot[vs["baseline"]][phase]
+            target = ""
+            if name == "xo" and phase == "warm":
+                target = "≤ 1.15x (stretch 1.05x)"
+            rows.append(
+                (
+                    f"boot to ready, {phase}: {entry['label']}",
+                    _n(fig["ready_ms"], " ms"),
+                    f"{labels[vs['baseline']]} {_n(base['ready_ms'], ' ms')}",
+                    _r(vs["ready_ratio"]),
+                    target,
+                )
+            )
+    return rows
+
+
+def call_rows(calls: dict[str, Any]) -> list[Row]:
+    """Rows of the per-call figures (fetch stubbed on both sides; same-origin sink)."""
+    rows: list[Row] = []
+    for mode, fig in calls.items():
+        if not isinstance(fig, dict) or "xo" not in fig:
+            continue
+        xo, ref = fig["xo"], fig["reference"]
+        what = "own cost, fetch stubbed" if mode == "stub" else "real fetch to same-origin sink"
+        rows.append(
+            (
+                f"send() µs/call ({what}), span",
+                _n(xo["us_per_call"], " µs", 1),
+                f"JS SDK {_n(ref['us_per_call'], ' µs', 1)}",
+                _r(fig["ratio"]),
+                "≤ 5x (stretch 3x)" if mode == "stub" else "",
+            )
+        )
+        rows.append(
+            (
+                f"send() µs/call ({mode}), heartbeat gap of the loop",
+                _n(xo["heartbeat_us_per_call"], " µs", 1),
+                f"JS SDK {_n(ref['heartbeat_us_per_call'], ' µs', 1)}",
+                _r(fig["heartbeat_ratio"]),
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"blocking after the loop ({mode}: delivery), TBT",
+                _n(xo["tbt_after_loop_ms"], " ms"),
+                f"JS SDK {_n(ref['tbt_after_loop_ms'], ' ms')}",
+                "",
+                "",
+            )
+        )
+    return rows
+
+
+def other_rows(report: dict[str, Any]) -> list[Row]:
+    """Rows of the first-visit bytes and the burst."""
+    rows: list[Row] = []
+    fv = report.get("first_visit_bytes")
+    if fv:
+        for kind in ("raw", "gzip6"):
+            rows.append(
+                (
+                    f"first-visit bytes ({kind}): xo.js page",
+                    _n(fv["xo"][kind]),
+                    f"bare {_n(fv['bare'][kind])} + wheels {_n(fv['wheels'][kind])}",
+                    _r(fv[f"ratio_vs_bare_plus_wheels_{kind}"]),
+                    "",
+                )
+            )
+    burst = report.get("burst")
+    if burst:
+        rows.append(
+            (
+                f"burst: {burst['sends_requested']:,} sends (100/task) to the sink",
+                f"{_n(burst['delivered'])} delivered of {_n(burst['sends_issued'])}",
+                f"{_n(burst['activities_per_second'])} activities/s",
+                "",
+                "nothing lost",
+            )
+        )
+        rows.append(
+            (
+                "burst: localStorage peak / after (chars)",
+                f"{_n(burst['peak_local_storage_chars'])} / {_n(burst['local_storage_after'])}",
+                "",
+                "",
+                "bounded (2 MiB)",
+            )
+        )
+        before, after = burst["memory_before"], burst["memory_after"]
+        rows.append(
+            (
+                "burst: wasm / JS heap MB, before → after",
+                f"{_n(before['wasm_memory_mb'], '', 1)} → {_n(after['wasm_memory_mb'], '', 1)}"
+                f" / {_n(before['js_heap_used_mb'], '', 1)} → "
+                f"{_n(after['js_heap_used_mb'], '', 1)}",
+                f"TBT during burst {_n(burst['tbt_ms'], ' ms')}",
+                "",
+                "bounded",
+            )
+        )
+    return rows
+
+
+def table(report: dict[str, Any]) -> str:
+    """Return the report as an aligned text table."""
+    boot = report.get("boot", {})
+    labels = {name: entry["label"] for name, entry in boot.items()}
+    rows = [
+        *boot_rows(boot, labels),
+        *call_rows(report.get("calls", {})),
+        *other_rows(report),
+    ]
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    rule = "-+-".join("-" * w for w in widths)
+    head = " | ".join(c.ljust(w) for c, w in zip(HEADER, widths, strict=True))
+    return "\n".join([head, rule, *lines])

@@ -1,0 +1,163 @@
+"""The bench's one local origin: uvicorn on 127.0.0.1 (free port) in a thread.
+
+Routes: ``/bench/*`` the page files of ``pages/`` (``no-cache``), ``/xo/*`` the bundle and
+``/reference/*`` the reference JS SDK (Starlette ``StaticFiles``: ETag, Last-Modified, 304s,
+plus ``Cache-Control: public, max-age=3600``, the same for every page), and ``POST
+/sink/{key}``, a counting collector that answers ``{"profiles": {}}`` at once. Every request
+path is logged (for the first-visit bytes); nothing here is routed through Playwright.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+CACHE_CONTROL = "public, max-age=3600"
+CONTENT_TYPES = {
+    ".mjs": "text/javascript; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".py": "text/plain; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+}
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+}
+
+
+class Files(StaticFiles):
+    """StaticFiles with exact MIME types and one Cache-Control for every file."""
+
+    def __init__(
+        self, directory: Path, cache_control: str, isolated: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(directory=directory)
+        self.cache_control = cache_control
+        self.isolated = isolated
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """Serve ``path`` with the bench's headers."""
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = self.cache_control
+        suffix = Path(path).suffix
+        if suffix in CONTENT_TYPES and response.status_code == 200:
+            response.headers["Content-Type"] = CONTENT_TYPES[suffix]
+        if path in self.isolated:
+            response.headers.update(ISOLATION_HEADERS)
+        return response
+
+
+@dataclass
+class Traffic:
+    """What the server saw: request paths (in order) and activities received by the sink."""
+
+    paths: list[str] = field(default_factory=list)
+    sunk: int = 0
+    posts: int = 0
+    last_post: float | None = None
+
+    def take_paths(self) -> list[str]:
+        """Return the paths logged since the last call, and forget them."""
+        paths, self.paths = self.paths, []
+        return paths
+
+    def reset_sink(self) -> None:
+        """Zero the sink's counters."""
+        self.sunk = self.posts = 0
+        self.last_post = None
+
+
+def count_activities(body: bytes) -> int:
+    """Return how many activities a collector request body holds (a JSON list, or one)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return 0
+    return len(value) if isinstance(value, list) else 1
+
+
+def build_app(
+    pages: Path, bundle: Path, reference: Path, traffic: Traffic, isolated: frozenset[str]
+) -> ASGIApp:
+    """Return the bench's ASGI app, wrapped so every request path is logged in ``traffic``."""
+
+    async def sink(request: Request) -> Response:
+        traffic.sunk += count_activities(await request.body())
+        traffic.posts += 1
+        traffic.last_post = time.monotonic()
+        return JSONResponse({"profiles": {}})
+
+    app = Starlette(
+        routes=[
+            Route("/sink/{tracker_key}", sink, methods=["POST"]),
+            Mount("/bench", app=Files(pages, "no-cache", isolated)),
+            Mount("/xo", app=Files(bundle, CACHE_CONTROL)),
+            Mount("/reference", app=Files(reference, CACHE_CONTROL)),
+        ]
+    )
+
+    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            traffic.paths.append(str(scope["path"]))
+        await app(scope, receive, send)
+
+    return logged
+
+
+@dataclass
+class Server:
+    """The running server: its origin and what it saw."""
+
+    origin: str
+    traffic: Traffic
+
+    def url(self, page: str) -> str:
+        """Return the URL of a page file in pages/ (``xo.html``, ``reference.html?sink``)."""
+        return f"{self.origin}/bench/{page}"
+
+
+@contextmanager
+def serve(
+    pages: Path, bundle: Path, reference: Path, isolated: frozenset[str] = frozenset()
+) -> Iterator[Server]:
+    """Run the bench app on 127.0.0.1 in a thread for the duration of the block."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    traffic = Traffic()
+    app = build_app(pages, bundle, reference, traffic, isolated)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bench server did not start")
+        time.sleep(0.02)
+    try:
+        yield Server(origin, traffic)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
