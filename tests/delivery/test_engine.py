@@ -689,3 +689,25 @@ def test_send_never_raises_for_delivery_problems() -> None:
     assert outcome is not None
     assert outcome.ok is False
     assert world.errors
+
+
+def test_entries_left_under_another_tracker_key_expire() -> None:
+    """A queued entry of another tracker key is never sent here, but expires after max_age_s."""
+    world = World()
+
+    async def go() -> None:
+        world.collector.script = offline
+        old = world.tab(init=False)
+        old.init("old-key", timeout_s=1, delivery={"max_age_s": 60})
+        await old.send(view("stale"))
+        world.close(old)
+        world.collector.script = lambda _request: answer(200)
+        world.tab(timeout_s=1, delivery={"max_age_s": 60})
+        await world.run(30)
+        assert len(world.queued()) == 1  # still young: kept for its own key's pages
+        await world.run(60)
+
+    run(go())
+    assert world.queued() == []
+    assert "stale" not in world.collector.products()
+    assert any("gave up" in str(error) for error in world.errors)

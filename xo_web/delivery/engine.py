@@ -310,6 +310,7 @@ class Delivery:
             now=now,
             tracker_key=self.tracker_key,
             flying=self._flights.holds,
+            max_age_s=self.policy.max_age_s,
             extra=[now + self.policy.retry_base_s] if self._lock_busy else [],
             not_before=self._pause.until(),
         )

@@ -65,16 +65,20 @@ def next_wakeup(
     now: float,
     tracker_key: str,
     flying: Callable[[str | None], bool],
+    max_age_s: float,
     extra: Iterable[float] = (),
     not_before: float = 0.0,
 ) -> float | None:
     """Return when the next flush should run (epoch seconds), or None for never.
 
-    `extra` adds wake-up instants (a busy lock); `not_before` is a pause's end.
+    Another tracker key's entry wakes it only to expire it. `extra` adds wake-up instants (a
+    busy lock); `not_before` is a pause's end.
     """
     wakes = list(extra)
     for entry in entries:
         if entry.tracker_key != tracker_key:
+            expiry = entry.created + max_age_s
+            wakes.append(max(expiry, entry.until) if entry.in_flight(now) else expiry)
             continue
         if entry.in_flight(now):
             if not flying(entry.flight):
