@@ -52,7 +52,8 @@ FILL_STORAGE = """() => {
     try { localStorage.setItem("filler" + n, chunk); n += 1; }
     catch (error) { chunk = chunk.slice(0, Math.floor(chunk.length / 2)); }
   }
-  try { localStorage.setItem("probe", "true"); return "room left"; } catch (error) { return "full"; }
+  try { localStorage.setItem("probe", "true"); } catch (error) { return "full"; }
+  return "room left";
 }"""
 
 
