@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUNDLE := build/xo
 STAMP := .cache/stamps
+# The bundle's downloads (npm tarballs, wheels): a cache inside the checkout, not the user's.
+XO_CACHE := .cache/xo-web
 
 .PHONY: setup bundle demo test unit browser lint format bench clean load
 
-setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/wheels $(STAMP)/browser ## venv + dev extras, npm ci, browser wheels, Chromium
+setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/runtime $(STAMP)/browser ## venv + dev extras, npm ci, the bundle's runtime and wheels, Chromium
 
 $(STAMP)/venv: pyproject.toml
 	@mkdir -p $(STAMP)
@@ -20,8 +22,8 @@ $(STAMP)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(STAMP)/wheels: xo_web/bundler/pins.py $(STAMP)/venv
-	$(BIN)/xo-web fetch-wheels --wheel-cache .cache/wheels
+$(STAMP)/runtime: xo_web/bundler/pins.py $(STAMP)/venv
+	$(BIN)/xo-web fetch --cache $(XO_CACHE)
 	@touch $@
 
 $(STAMP)/browser: playwright.config.py $(STAMP)/venv
@@ -29,7 +31,7 @@ $(STAMP)/browser: playwright.config.py $(STAMP)/venv
 	@touch $@
 
 bundle: setup ## build the static bundle into build/xo (served under /xo/)
-	$(BIN)/xo-web build $(BUNDLE) --base-url /xo/
+	$(BIN)/xo-web build $(BUNDLE) --base-url /xo/ --cache $(XO_CACHE) --offline
 
 demo: bundle ## serve the demo on http://127.0.0.1:8000
 	$(BIN)/python -m demo --host 127.0.0.1 --port 8000 --bundle $(BUNDLE)

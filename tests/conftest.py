@@ -16,6 +16,7 @@ import pytest
 
 from tests.kit import TRACKER_KEY
 from xo_web.bundler.bundle import BundleInputs, build_bundle
+from xo_web.bundler.cache import Cache
 from xo_web.core.ports import Storage
 from xo_web.core.tracker import Tracker
 from xo_web.errors import DeliveryError
@@ -23,11 +24,17 @@ from xo_web.testing import MemoryStorage, MockTransport, QuietEnvironment, Seque
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))
+REPO_CACHE = Cache(ROOT / ".cache" / "xo-web")  # what `make setup` fills with `xo-web fetch`
+
+
+def repo_bundle_inputs() -> BundleInputs:
+    """Return the build inputs from the checkout's cache (fetched first if it is cold)."""
+    return REPO_CACHE.fill()
 
 
 def build_test_bundle(tmp_path_factory: pytest.TempPathFactory, base_url: str) -> Path:
-    """Build the bundle from node_modules and the wheel cache into a fresh temporary folder."""
-    inputs = BundleInputs(node_modules=ROOT / "node_modules", wheel_cache=ROOT / ".cache/wheels")
+    """Build the bundle from the checkout's cache into a fresh temporary folder."""
+    inputs = repo_bundle_inputs()
     return build_bundle(tmp_path_factory.mktemp("bundle") / "xo", inputs, base_url=base_url)
 
 

@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 
 import xo_web
-from xo_web.bundler.bundle import BundleError, BundleInputs, build_bundle, normalise_base_url
+from tests.conftest import repo_bundle_inputs
+from xo_web.bundler.bundle import BundleError, build_bundle, normalise_base_url
+from xo_web.bundler.errors import IntegrityError
 from xo_web.bundler.pins import BROWSER_WHEELS
-from xo_web.bundler.wheels import (
-    WheelCacheError,
-    build_xo_web_wheel,
-    verified_wheels,
-)
+from xo_web.bundler.wheels import build_xo_web_wheel, verified_wheels
 from xo_web.facade.names import QUEUEABLE_JS_NAMES
 
-ROOT = Path(__file__).resolve().parents[2]
-INPUTS = BundleInputs(node_modules=ROOT / "node_modules", wheel_cache=ROOT / ".cache/wheels")
+INPUTS = repo_bundle_inputs()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +114,7 @@ def test_an_altered_cached_wheel_is_refused(tmp_path: Path) -> None:
     """A cached wheel whose sha256 differs from its pin stops the build."""
     for pin in BROWSER_WHEELS:
         (tmp_path / pin.file_name).write_bytes(b"tampered")
-    with pytest.raises(WheelCacheError, match="sha256"):
+    with pytest.raises(IntegrityError, match="sha256"):
         verified_wheels(tmp_path)
 
 

@@ -6,7 +6,10 @@ Layout of the bundle directory::
     pyscript.json       PyScript config: bundled interpreter, ``packages: ["xo_web"]``
     pyscript/           @pyscript/core from npm
     pyodide/            the Pyodide runtime from npm, the wheels, and a lock listing them
-    bundle.json         what was built: versions and files
+    bundle.json         what was built: versions, files, the shop's wheels with their sha256
+
+The bundle is written into a temporary folder beside ``out`` and swapped in only when complete,
+so a failed build (no network, a hash mismatch, a full disk) leaves ``out`` as it was.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xo_web import __version__
+from xo_web.bundler.errors import BundleError
 from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_VERSION, PYSCRIPT_VERSION, XO_WEB_DEPENDS
 from xo_web.bundler.pycompile import compile_wheels
+from xo_web.bundler.pyscript_config import base_config, merge_config
+from xo_web.bundler.shop import ShopWheel
 from xo_web.bundler.wheels import build_xo_web_wheel, sha256_of, verified_wheels
 from xo_web.facade.names import ACTIVITY_METHODS, LOADER_TEMPLATE, QUEUEABLE_JS_NAMES
 
@@ -28,13 +37,13 @@ BROWSER_PACKAGES = ("xo_web",)
 _MARKER = "bundle.json"
 
 
-class BundleError(RuntimeError):
-    """The bundle cannot be built: a missing input or an unsafe output directory."""
+__all__ = ["BundleError", "BundleInputs", "build_bundle", "normalise_base_url"]
 
 
 @dataclass(frozen=True)
 class BundleInputs:
-    """Where the build reads from: npm's node_modules and the wheel cache."""
+    """Where the build reads from: a node_modules holding ``pyodide`` and ``@pyscript/core``
+    (npm's, or the one ``xo_web.bundler.cache`` extracts), and the pinned wheels."""
 
     node_modules: Path
     wheel_cache: Path
@@ -52,14 +61,26 @@ def normalise_base_url(base_url: str) -> str:
     return "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
 
 
-def _prepare_output(out: Path) -> None:
-    if out.exists():
-        if any(out.iterdir()) and not (out / _MARKER).is_file():
-            raise BundleError(
-                f"{out} is not empty and is not an xo_web bundle; refusing to clear it"
-            )
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+def _check_output(out: Path) -> None:
+    if out.is_file() or (out.is_dir() and any(out.iterdir()) and not (out / _MARKER).is_file()):
+        raise BundleError(f"{out} is not empty and is not an xo_web bundle; refusing to clear it")
+
+
+@contextmanager
+def _swapped_in(out: Path) -> Iterator[Path]:
+    """Yield a fresh folder beside ``out``; on success it replaces ``out``, else it goes."""
+    _check_output(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        yield scratch
+        old = out.with_name(f".{out.name}.old-{scratch.name.rsplit('-', 1)[-1]}")
+        if out.exists():
+            out.replace(old)
+        scratch.replace(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _lock_entry(
@@ -84,13 +105,14 @@ def _lock_entry(
     }
 
 
-def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path) -> None:
+def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path, shop: Sequence[ShopWheel]) -> None:
     """Rewrite Pyodide's lock so it lists only the wheels served from ``runtime``.
 
     Each entry carries the sha256 of the file actually served (byte-compiled or not), which
     is what Pyodide's loader checks.
     """
     stock = json.loads(stock_lock.read_text())
+    names = {wheel.name for wheel in shop}
     packages = {
         pin.name: _lock_entry(
             pin.name,
@@ -106,6 +128,12 @@ def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path) -> None:
     packages["xo-web"] = _lock_entry(
         "xo-web", __version__, xo_wheel.name, sha256_of(xo_wheel), ("xo_web",), XO_WEB_DEPENDS
     )
+    for wheel in shop:
+        served = runtime / wheel.path.name
+        depends = tuple(name for name in wheel.requires if name in packages or name in names)
+        packages[wheel.name] = _lock_entry(
+            wheel.name, wheel.version, served.name, sha256_of(served), wheel.imports, depends
+        )
     lock = {"info": stock["info"], "packages": packages}
     (runtime / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
@@ -123,56 +151,77 @@ def _write_loader(out: Path) -> None:
 
 def pyscript_config(base_url: str) -> dict[str, object]:
     """Return the PyScript config: the bundled interpreter (page-relative) and xo_web."""
-    return {
-        "interpreter": f"{base_url}pyodide/pyodide.mjs",
-        "packages": list(BROWSER_PACKAGES),
-        "packages_cache": "passthrough",
-    }
+    return base_config(base_url, BROWSER_PACKAGES)
+
+
+def _copy_wheels(
+    wheels: list[Path], shop: list[Path], runtime: Path, inputs: BundleInputs, compile: bool
+) -> Path:
+    """Put the wheels into ``runtime`` (byte-compiled or as they are); return xo_web's."""
+    with tempfile.TemporaryDirectory() as scratch:
+        xo_source = build_xo_web_wheel(Path(scratch))
+        if not compile:
+            for wheel in [*wheels, *shop, xo_source]:
+                shutil.copy2(wheel, runtime / wheel.name)
+            return runtime / xo_source.name
+        options = {"pyodide_dir": inputs.node_modules / "pyodide", "cache": inputs.compiled_cache}
+        compile_wheels(wheels, runtime, sourceless=True, **options)
+        # xo_web and the shop's code keep their sources beside the bytecode, for tracebacks.
+        [xo_wheel, *_] = compile_wheels([xo_source, *shop], runtime, sourceless=False, **options)
+        return xo_wheel
 
 
 def build_bundle(
-    out: Path, inputs: BundleInputs, base_url: str = "/xo/", *, byte_compile: bool = True
+    out: Path,
+    inputs: BundleInputs,
+    base_url: str = "/xo/",
+    *,
+    byte_compile: bool = True,
+    shop_wheels: Sequence[ShopWheel] = (),
+    pyscript_settings: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the static bundle into ``out`` and return it.
 
     With ``byte_compile`` (the default) the wheels are byte-compiled for Pyodide's Python
-    (see ``xo_web.pycompile``), which makes importing them in the browser about twice as fast.
+    (see ``xo_web.bundler.pycompile``), which makes importing them in the browser about twice
+    as fast. ``shop_wheels`` (see ``xo_web.bundler.shop``) are served and listed beside
+    xo_web's; ``pyscript_settings`` are merged into ``pyscript.json``.
     """
     base_url = normalise_base_url(base_url)
     pyodide_src = inputs.node_modules / "pyodide"
     pyscript_src = inputs.node_modules / "@pyscript" / "core" / "dist"
     for required in (pyodide_src / "pyodide-lock.json", pyscript_src / "core.js"):
         if not required.is_file():
-            raise BundleError(f"{required} is missing: run `npm ci` (make setup)")
+            raise BundleError(f"{required} is missing: run `xo-web fetch` (or `npm ci`)")
     wheels = verified_wheels(inputs.wheel_cache)
+    names = [*BROWSER_PACKAGES, *(wheel.name for wheel in shop_wheels)]
+    config = base_config(base_url, names)
+    if pyscript_settings:
+        served = [pin.name for pin in BROWSER_WHEELS] + names
+        config = merge_config(config, pyscript_settings, served)
 
-    _prepare_output(out)
-    runtime = out / "pyodide"
-    runtime.mkdir()
-    for name in PYODIDE_RUNTIME_FILES:
-        shutil.copy2(pyodide_src / name, runtime / name)
-    with tempfile.TemporaryDirectory() as scratch:
-        xo_source = build_xo_web_wheel(Path(scratch))
-        if byte_compile:
-            options = {"pyodide_dir": pyodide_src, "cache": inputs.compiled_cache}
-            compile_wheels(wheels, runtime, sourceless=True, **options)
-            [xo_wheel] = compile_wheels([xo_source], runtime, sourceless=False, **options)
-        else:
-            for wheel in [*wheels, xo_source]:
-                shutil.copy2(wheel, runtime / wheel.name)
-            xo_wheel = runtime / xo_source.name
-    _write_lock(runtime, pyodide_src / "pyodide-lock.json", xo_wheel)
-
-    shutil.copytree(pyscript_src, out / "pyscript", ignore=shutil.ignore_patterns("*.map"))
-    (out / "pyscript.json").write_text(json.dumps(pyscript_config(base_url), indent=2) + "\n")
-    _write_loader(out)
-
-    manifest = {
-        "xo_web": __version__,
-        "pyodide": PYODIDE_VERSION,
-        "pyscript": PYSCRIPT_VERSION,
-        "base_url": base_url,
-        "wheels": sorted(p.name for p in runtime.glob("*.whl")),
-    }
-    (out / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n")
+    with _swapped_in(out) as scratch:
+        runtime = scratch / "pyodide"
+        runtime.mkdir()
+        for name in PYODIDE_RUNTIME_FILES:
+            shutil.copy2(pyodide_src / name, runtime / name)
+        shop = [wheel.path for wheel in shop_wheels]
+        xo_wheel = _copy_wheels(wheels, shop, runtime, inputs, byte_compile)
+        _write_lock(runtime, pyodide_src / "pyodide-lock.json", xo_wheel, shop_wheels)
+        shutil.copytree(pyscript_src, scratch / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+        (scratch / "pyscript.json").write_text(json.dumps(config, indent=2) + "\n")
+        _write_loader(scratch)
+        manifest = {
+            "xo_web": __version__,
+            "pyodide": PYODIDE_VERSION,
+            "pyscript": PYSCRIPT_VERSION,
+            "base_url": base_url,
+            "byte_compiled": byte_compile,
+            "wheels": sorted(p.name for p in runtime.glob("*.whl")),
+            "shop": [
+                {"name": w.name, "version": w.version, "file": w.path.name, "sha256": w.sha256}
+                for w in shop_wheels
+            ],
+        }
+        (scratch / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n")
     return out

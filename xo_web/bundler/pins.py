@@ -1,6 +1,7 @@
 """The one place that pins what the browser bundle ships: Pyodide, PyScript and the wheels.
 
-Host-only: read by ``make setup`` (through ``xo-web fetch-wheels``) and by ``xo-web build``.
+Host-only: read by ``xo-web fetch`` and ``xo-web build``. The npm integrity hashes are the ones
+``package-lock.json`` records (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -12,6 +13,33 @@ PYSCRIPT_VERSION = "0.7.31"
 PYODIDE_ABI = "2026_0"
 PYODIDE_PYTHON = "3.14"
 EMSCRIPTEN_PLATFORM = f"pyemscripten_{PYODIDE_ABI}_wasm32"
+
+
+@dataclass(frozen=True)
+class NpmPin:
+    """An npm package the bundle ships files of, pinned by version and tarball integrity."""
+
+    name: str
+    version: str
+    integrity: str  # Subresource Integrity, "sha512-<base64>", as npm records it
+
+    @property
+    def tarball_path(self) -> str:
+        """The tarball's path below the registry URL, as npm lays it out."""
+        return f"{self.name}/-/{self.name.rsplit('/', 1)[-1]}-{self.version}.tgz"
+
+
+PYODIDE_NPM = NpmPin(
+    "pyodide",
+    PYODIDE_VERSION,
+    "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==",
+)
+PYSCRIPT_NPM = NpmPin(
+    "@pyscript/core",
+    PYSCRIPT_VERSION,
+    "sha512-GqM1aonc1N4RTkNZ1zJ8jJk8+i2cqeztZslPsAiQtn+wHHkUX9Z1FgIg4HjCvhBylB68UKmbTVTzOobpgPIMVQ==",
+)
+NPM_PACKAGES: tuple[NpmPin, ...] = (PYODIDE_NPM, PYSCRIPT_NPM)
 
 
 @dataclass(frozen=True)

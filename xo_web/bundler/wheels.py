@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 from xo_web import __version__
+from xo_web.bundler.errors import FetchError, IntegrityError
 from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_PYTHON, XO_WEB_DEPENDS, WheelPin
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -22,46 +24,67 @@ HOST_ONLY_FOLDERS = frozenset({Path(__file__).resolve().parent.name})
 _FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
-class WheelCacheError(RuntimeError):
-    """A pinned wheel is missing from the cache or does not match its pinned sha256."""
-
-
 def sha256_of(path: Path) -> str:
     """Return the hex sha256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _is_cached(cache: Path, pin: WheelPin) -> bool:
-    path = cache / pin.file_name
-    return path.is_file() and sha256_of(path) == pin.sha256
+def pip_download(arguments: list[str], what: str) -> None:
+    """Run ``pip download`` (which honours PIP_INDEX_URL and pip.conf); FetchError on failure.
+
+    On a terminal pip shows its own progress bars; elsewhere it runs quietly and its last error
+    line goes into the message.
+    """
+    if importlib.util.find_spec("pip") is None:
+        raise FetchError(f"pip is needed to download {what}: run `{sys.executable} -m ensurepip`")
+    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check"]
+    loud = sys.stderr.isatty()
+    result = subprocess.run(
+        [*command, *([] if loud else ["--quiet"]), *arguments],
+        stdout=None if loud else subprocess.DEVNULL,
+        stderr=None if loud else subprocess.PIPE,
+        text=True,
+    )
+    if result.returncode != 0:
+        lines = [line.strip() for line in (result.stderr or "").splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("ERROR")] or lines or ["see above"]
+        raise FetchError(f"pip download failed for {what}: {errors[-1]}")
+
+
+def _download_pin(cache: Path, pin: WheelPin) -> None:
+    arguments = [
+        "--no-deps", "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
+        "--dest", str(cache), f"{pin.name}=={pin.version}",
+    ]  # fmt: skip
+    if pin.platform:
+        arguments[:0] = ["--platform", pin.platform]
+    pip_download(arguments, f"{pin.name}=={pin.version}")
 
 
 def fetch_wheels(cache: Path) -> list[Path]:
     """Download every pinned browser wheel into ``cache`` (skipping verified ones); return paths."""
     cache.mkdir(parents=True, exist_ok=True)
     for pin in BROWSER_WHEELS:
-        if _is_cached(cache, pin):
+        path = cache / pin.file_name
+        if path.is_file() and sha256_of(path) == pin.sha256:
             continue
-        command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-            "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
-            "--dest", str(cache), f"{pin.name}=={pin.version}",
-        ]  # fmt: skip
-        if pin.platform:
-            command[4:4] = ["--platform", pin.platform]
-        subprocess.run(command, check=True)
+        path.unlink(missing_ok=True)
+        _download_pin(cache, pin)
     return verified_wheels(cache)
 
 
 def verified_wheels(cache: Path) -> list[Path]:
-    """Return the cached pinned wheels, raising WheelCacheError if one is missing or altered."""
+    """Return the cached pinned wheels; FetchError if one is missing, IntegrityError if altered."""
     paths = []
     for pin in BROWSER_WHEELS:
         path = cache / pin.file_name
         if not path.is_file():
-            raise WheelCacheError(f"{path} is missing: run `xo-web fetch-wheels` (make setup)")
+            raise FetchError(
+                f"{pin.file_name} is not in the cache {cache}: run `xo-web fetch` first, "
+                "or build without --offline"
+            )
         if sha256_of(path) != pin.sha256:
-            raise WheelCacheError(f"{path} does not match its pinned sha256 {pin.sha256}")
+            raise IntegrityError(f"{path} does not match its pinned sha256 {pin.sha256}")
         paths.append(path)
     return paths
 
