@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Error, Page
 
+from tests.browser.conftest import BUNDLE_PREFIX
 from tests.browser.pages import js_page
-from tests.support.browser import Network
+from tests.support.browser import Network, wait_for_collected
 from tests.support.static_site import StaticSite
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -212,7 +213,7 @@ def test_calls_before_boot_are_delivered_in_order(
         "_attraqt.push(['send', {action: 'click', target: {product: 'p-2'}}]);"
     )
     open_page(page, site, before)
-    page.wait_for_timeout(200)
+    wait_for_collected(page, network, 1)
     actions = [a["action"] for a in network.activities]
     assert actions == ["view", "click"]
     assert network.activities[0]["user"]["identities"]["ecommerceid"] == "early-1"
@@ -235,7 +236,7 @@ def test_queue_keeps_falsy_arguments(page: Page, site: StaticSite, network: Netw
         " ['send', {action: 'view', target: {}}]];"
     )
     open_page(page, site, before)
-    page.wait_for_timeout(200)
+    wait_for_collected(page, network, 1)
     assert network.activities[0]["user"]["traits"] == {"count": 0, "buyer": False, "note": ""}
 
 
@@ -249,7 +250,7 @@ def test_a_bad_queued_entry_is_reported_and_the_rest_still_runs(
         " ['noSuchMethod'], ['send', {action: 'view', target: {product: 'ok'}}]];"
     )
     open_page(page, site, before)
-    page.wait_for_timeout(200)
+    wait_for_collected(page, network, 1)
     assert [a["target"] for a in network.activities] == [{"product": "ok"}]
     errors = page.evaluate("xoErrors")
     assert len(errors) == 2
@@ -260,7 +261,7 @@ def test_pushes_after_boot_run_at_once(page: Page, site: StaticSite, network: Ne
     """A ``_attraqt.push`` after boot runs immediately, like a direct call."""
     open_page(page, site)
     page.evaluate("_attraqt.push(['send', {action: 'view', target: {product: 'late'}}])")
-    page.wait_for_timeout(200)
+    wait_for_collected(page, network, 1)
     assert network.activities[0]["target"] == {"product": "late"}
 
 
@@ -291,8 +292,10 @@ def test_privacy_signal_makes_send_return_null_without_a_request(
     """Do-Not-Track or Global Privacy Control: ``send`` resolves to null, no request."""
     context.add_init_script(signal)
     open_page(page, site)
-    assert send(page) is None
-    page.wait_for_timeout(100)
+    assert send(page) is None  # resolved without queueing anything
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox'))") == []
+    )
     assert network.collected == []
 
 
@@ -324,8 +327,8 @@ def test_invalid_input_throws_a_type_error_in_page_js(
     assert (is_type_error, name) == (True, "TypeError")
     assert "does not match the required format" in message or "must" in message
     assert field in message
-    page.wait_for_timeout(100)
-    assert network.collected == []
+    send(page, "{action: 'view', target: {product: 'after'}}")  # awaited: it went out
+    assert [a["target"] for a in network.activities] == [{"product": "after"}]
 
 
 def test_a_rejected_setter_changes_nothing(page: Page, site: StaticSite, network: Network) -> None:
@@ -336,3 +339,54 @@ def test_a_rejected_setter_changes_nothing(page: Page, site: StaticSite, network
     with pytest.raises(Error, match="TypeError"):
         page.evaluate("xo.activity.setUserTraits({tier: 'silver', bad: {nested: true}})")
     assert page.evaluate("xo.activity.getUser()") == before
+
+
+def test_queued_inherited_object_methods_are_refused(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """``_attraqt.push(["__defineSetter__", ...])`` runs nothing and is reported."""
+    before = (
+        "window.xoErrors = []; addEventListener('xo:error', e => xoErrors.push(e.detail));"
+        "window._attraqt = [['__defineSetter__', 'send', () => {}], ['constructor'],"
+        " ['send', {action: 'view', target: {product: 'ok'}}]];"
+    )
+    open_page(page, site, before)
+    wait_for_collected(page, network, 1)
+    assert page.evaluate("typeof Object.getOwnPropertyDescriptor(xo.activity, 'send').value")
+    assert page.evaluate("xoErrors.length") == 2
+    assert [a["target"] for a in network.activities] == [{"product": "ok"}]
+
+
+def test_a_cyclic_argument_throws_a_type_error(page: Page, site: StaticSite) -> None:
+    """A cyclic JS object is refused with a TypeError, not a PythonError."""
+    open_page(page, site)
+    result = page.evaluate(
+        """() => {
+          const target = {product: 'p'}; target.self = target;
+          try { xo.activity.send({action: 'view', target: target}); return null; }
+          catch (e) { return [e instanceof TypeError, e.message]; }
+        }"""
+    )
+    assert result is not None
+    assert result[0] is True
+    assert "PythonError" not in result[1]
+
+
+def test_xo_js_without_current_script_refuses_to_guess_its_base(
+    page: Page, site: StaticSite
+) -> None:
+    """Loaded where ``document.currentScript`` is missing and two xo.js scripts disagree on
+    their folder, the loader throws instead of booting from the last one."""
+    loader = site.origin + BUNDLE_PREFIX + "xo.js"
+    html = (
+        "<!doctype html><html><head><script>window.errors = [];"
+        "addEventListener('error', e => errors.push(e.message));</script>"
+        f"<script src='{site.origin}/elsewhere/xo.js' data-boot='false'></script>"
+        f"<script type='text/plain' src='{loader}'></script>"
+        f"<script type='module'>const s = await fetch('{loader}').then(r => r.text());"
+        "(0, eval)(s.replace('document.currentScript', 'null'));</script>"
+        "</head><body></body></html>"
+    )
+    page.goto(site.add_page("/js/no-current-script.html", html))
+    message = page.wait_for_function("window.errors.length && window.errors[0]").json_value()
+    assert "cannot tell where it was loaded from" in str(message)
