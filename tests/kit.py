@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
-from xo_web.core.ports import HttpRequest, HttpResponse, Storage
+from xo_web.core.ports import HttpRequest, HttpResponse, Locks, Storage
 from xo_web.core.tracker import Tracker
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import DeliveryError, TransportError
@@ -103,6 +103,7 @@ class World:
     collector: Collector = field(default_factory=Collector)
     clock: FakeClock = field(default_factory=FakeClock)
     locks: MemoryLocks = field(default_factory=MemoryLocks)
+    lock_service: Locks | None = None  # replaces `locks` for the tabs when set
     jitter: float = 1.0
     errors: list[DeliveryError] = field(default_factory=list)
     environment: QuietEnvironment = field(default_factory=QuietEnvironment)
@@ -122,7 +123,7 @@ class World:
             on_error=self.errors.append,
             random=lambda: self.jitter,
             timer=timer,
-            locks=self.locks,
+            locks=self.lock_service or self.locks,
             delivery_ids=self.ids,
         )
         if init:

@@ -1,10 +1,12 @@
 """Property-based tests of delivery: random calls, storage faults and collector answers.
 
-Sends come one at a time or in bursts within one tick (coalesced into one entry). For any
-sequence, once the collector, the network and storage are healthy again, every
-accepted activity has been delivered at least once, first deliveries keep each tab's order, and
-nothing that was not accepted was ever sent. Storage faults and reloads are drawn in separate
-runs: a queue kept in memory while storage fails cannot survive a reload (DESIGN §3).
+Sends come one at a time or in bursts within one tick (coalesced into one entry); pages hide,
+crash (die without a page hide, their answers unseen), share the profile with a second tab that
+hides, or find the outbox lock held elsewhere or refused. For any sequence, once the collector,
+the network and storage are healthy again, every accepted activity has been delivered at least
+once, first deliveries keep each tab's order, and nothing that was not accepted was ever sent.
+Storage faults and reloads are drawn in separate runs: a queue kept in memory while storage
+fails cannot survive a reload (DESIGN §3).
 """
 
 import asyncio
@@ -14,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.kit import World, answer, view
+from xo_web.core.keys import OUTBOX_LOCK
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
-from xo_web.testing import MemoryStorage
+from xo_web.testing import MemoryStorage, RefusingLocks
 
 POLICY = {"retry_base_s": 0.5, "retry_cap_s": 4.0, "max_attempts": 10_000, "max_age_s": 10**7}
 
@@ -31,6 +34,9 @@ OPS = st.one_of(
     st.tuples(st.just("fault"), st.booleans()),
     st.tuples(st.just("reload"), st.none()),
     st.tuples(st.just("hide"), st.none()),
+    st.tuples(st.just("crash"), st.none()),
+    st.tuples(st.just("other_tab_hides"), st.none()),
+    st.tuples(st.just("lock_elsewhere"), st.booleans()),
 )
 
 
@@ -81,10 +87,14 @@ def responder(plan: list[str]) -> Any:
     return script
 
 
-async def scenario(ops: list[tuple[str, Any]], *, reloads: bool) -> tuple[World, list[list[str]]]:
+async def scenario(
+    ops: list[tuple[str, Any]], *, reloads: bool, refusing_locks: bool = False
+) -> tuple[World, list[list[str]]]:
     """Play `ops` and heal; return the world and the accepted products of each tab in order."""
     storage = FlakyStorage()
     world = World(storage=storage, jitter=0.5)
+    if refusing_locks:
+        world.lock_service = RefusingLocks()
     tabs: list[list[str]] = [[]]
     tab: Tracker = world.tab(delivery=POLICY)
     counter = 0
@@ -117,12 +127,26 @@ async def scenario(ops: list[tuple[str, Any]], *, reloads: bool) -> tuple[World,
             tabs.append([])
         elif op == "hide":
             tab.flush_on_unload()
+        elif op == "crash" and reloads:  # the page dies: no page hide, answers never seen
+            world.close(tab)
+            tab = world.tab(delivery=POLICY)
+            tabs.append([])
+        elif op == "other_tab_hides":  # a second tab of the profile hides, then goes away
+            other = world.tab(delivery=POLICY)
+            other.flush_on_unload()
+            world.close(other)
+        elif op == "lock_elsewhere":
+            if arg:
+                world.locks.held.add(OUTBOX_LOCK)  # another tab is flushing the outbox
+            else:
+                world.locks.held.discard(OUTBOX_LOCK)
         await world.settle()
     storage.failing = False
+    world.locks.held.discard(OUTBOX_LOCK)
     world.environment.online = True
     world.collector.script = responder(["ok"])
     tab.flush_soon()
-    await world.run(60)
+    await world.run(120)
     return world, tabs
 
 
@@ -157,3 +181,12 @@ def test_every_activity_is_delivered_despite_storage_faults(ops: list[tuple[str,
 def test_every_activity_is_delivered_across_reloads(ops: list[tuple[str, Any]]) -> None:
     """With reloads, failures and page hides, nothing is lost or invented, order kept per tab."""
     check(*asyncio.run(scenario(ops, reloads=True)))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(OPS, max_size=25))
+def test_every_activity_is_delivered_when_the_lock_service_refuses(
+    ops: list[tuple[str, Any]],
+) -> None:
+    """With every lock request refused (an opaque-origin frame), nothing is lost or invented."""
+    check(*asyncio.run(scenario(ops, reloads=True, refusing_locks=True)))
