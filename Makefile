@@ -60,8 +60,8 @@ format: setup
 clean:
 	rm -rf build .cache/stamps
 
-bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium; prints JSON
-	$(BIN)/python scripts/bench.py
+bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium: table + JSON (BENCH_ARGS="--runs 3")
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 faults: setup ## reliability report: 1,000 activities under injected failures (pure core)
 	$(BIN)/python scripts/faults.py

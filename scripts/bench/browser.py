@@ -77,7 +77,7 @@ def wait_ready(page: Page, timeout_s: float = BOOT_TIMEOUT_S) -> float:
 
 
 def heartbeat_gaps(page: Page) -> list[list[float]]:
-    """Return the heartbeat's gaps over 50 ms so far, as [start, length] (page ms)."""
+    """Return the heartbeat's gaps over 10 ms so far, as [start, length] (page ms)."""
     gaps: list[list[float]] = page.evaluate("window.__hb.gaps.slice()")
     return gaps
 

@@ -18,11 +18,11 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from scripts.bench import boot, burst, calls, catalog, firstvisit, report
+from scripts.bench import boot, burst, calls, catalog, firstvisit, report, steps
 from scripts.bench.browser import ROOT, Session, launch_options
 from scripts.bench.server import serve
 
-PARTS = ("boot", "calls", "burst")
+PARTS = ("boot", "steps", "calls", "burst")
 TARGETS = {
     "xo_own_blocking_warm_ms": "≈ 100 on top of bare Pyodide's",
     "boot_ratio_warm": "≤ 1.15 (stretch 1.05)",
@@ -73,6 +73,9 @@ def _run_parts(
         roots = {"/xo/": bundle, "/bench/": catalog.PAGES_DIR, "/reference/": reference}
         paths = {name: r.first_visit_paths for name, r in runs.items()}
         out["first_visit_bytes"] = firstvisit.first_visit(paths, roots)
+    if "steps" in parts:
+        log(f"steps: xo.js's boot step by step, warm, {args.runs} runs")
+        out["boot_steps"] = steps.run_steps(session, args.runs, log)
     if "calls" in parts:
         out["calls"] = {}
         for mode in ("stub", "sink"):

@@ -109,6 +109,32 @@ def call_rows(calls: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def steps_row(report: dict[str, Any]) -> list[Row]:
+    """The second reading of xo_web's own boot blocking (spans), next to the heartbeat's."""
+    steps = report.get("boot_steps")
+    if not steps:
+        return []
+    xo = report.get("boot", {}).get("xo", {}).get("warm", {}).get("vs_baseline", {})
+    span = steps["span_ms"]
+    return [
+        (
+            "own boot blocking, warm, steps page: sync spans import + install",
+            f"{_n(steps['sync_spans_ms'], ' ms')} ({_n(span.get('import_sync'), ' ms')} + "
+            f"{_n(span.get('install_sync'), ' ms')})",
+            f"heartbeat, xo page: xo - bare TBT {_n(xo.get('own_tbt_ms'), ' ms')}",
+            "",
+            "≈ 100 ms",
+        ),
+        (
+            "own boot blocking, warm, steps page: heartbeat TBT after the runtime",
+            _n(steps["tbt_after_runtime_ms"], " ms"),
+            f"TBT until the runtime is up {_n(steps['tbt_until_runtime_ms'], ' ms')}",
+            "",
+            "",
+        ),
+    ]
+
+
 def other_rows(report: dict[str, Any]) -> list[Row]:
     """Rows of the first-visit bytes and the burst."""
     rows: list[Row] = []
@@ -165,6 +191,7 @@ def table(report: dict[str, Any]) -> str:
     labels = {name: entry["label"] for name, entry in boot.items()}
     rows = [
         *boot_rows(boot, labels),
+        *steps_row(report),
         *call_rows(report.get("calls", {})),
         *other_rows(report),
     ]

@@ -9,7 +9,7 @@
   var last = hb.start;
   function tick() {
     var now = performance.now();
-    if (now - last > 50) hb.gaps.push([last, now - last]);
+    if (now - last > 10) hb.gaps.push([last, now - last]); // blocking counts only > 50
     last = now;
     hb.ticks++;
     setTimeout(tick, 0);
