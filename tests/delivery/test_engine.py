@@ -711,3 +711,24 @@ def test_entries_left_under_another_tracker_key_expire() -> None:
     assert world.queued() == []
     assert "stale" not in world.collector.products()
     assert any("gave up" in str(error) for error in world.errors)
+
+
+def test_a_stale_success_does_not_make_the_channel_healthy() -> None:
+    """A success more than 30 s old does not let a page-hide entry be handed off."""
+    world = World()
+
+    async def go() -> None:
+        tab = world.tab(timeout_s=1)
+        await tab.send(view("p0"))
+        world.clock.now += 31
+        world.locks.held.add(OUTBOX_LOCK)
+        await tab.send(view("p1"))
+        tab.flush_on_unload()
+        world.close(tab)
+        world.locks.held.clear()
+        world.clock.now += 10
+        world.tab(timeout_s=1)
+        await world.run(30)
+
+    run(go())
+    assert world.collector.products() == ["p0", "p1", "p1"]  # a duplicate, never a loss

@@ -31,6 +31,7 @@ from xo_web.delivery.state import DeliveryPorts, DeliveryStats
 from xo_web.delivery.unload import UnloadFlush
 from xo_web.delivery.waiters import Waiters
 
+HEALTH_WINDOW_S = 30.0
 OPTED_OUT = "not sending: opted out or tracking refused"
 OFFLINE = "offline"
 PAUSED = "the collector asked to retry later"
@@ -178,9 +179,11 @@ class Delivery:
 
     def channel_is_healthy(self) -> bool:
         """True while a never-failed batch may be trusted to a page-hide keepalive request:
-        this tab's latest attempt succeeded, no backoff, no pause, and the browser online."""
-        health = self._settler.health
-        return health.last_ok and not health.failing and not self._blocked_reason()
+        this tab's latest attempt succeeded less than HEALTH_WINDOW_S ago, nothing is in
+        backoff, no pause, and the browser is online."""
+        now = self._ports.clock()
+        fresh = self._settler.health.is_fresh(now, HEALTH_WINDOW_S)
+        return fresh and not self._blocked_reason()
 
     def _kick(self, *, force: bool) -> None:
         if self._task is not None and not self._task.done():

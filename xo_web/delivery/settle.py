@@ -55,7 +55,7 @@ class Settler:
         """Apply an attempt's answer to its entries (by id); return True to keep flushing."""
         outcome = attempt.outcome
         if outcome.ok:
-            self.health.succeeded(outcome.status)
+            self.health.succeeded(outcome.status, self._clock())
             for entry in entries:
                 self._finish(token, entry)
                 self._waiters.resolve(entry.id, outcome)
@@ -65,7 +65,7 @@ class Settler:
         if attempt.retryable:
             self._retry_later(token, entries, attempt)
             return False
-        self.health.refused(outcome.status)
+        self.health.refused(outcome.status, self._clock())
         several = len(entries) > 1 or len(entries[0].part_counts) > 1
         if several and outcome.status in SPLIT_STATUSES:
             for entry in entries:  # find the bad send: one send per request from now on
@@ -98,10 +98,10 @@ class Settler:
                 self._outbox.save(replace(rest, flight=None, until=0.0, handed=False))
         self._waiters.resolve_first_send(entry.id, outcome)
         if outcome.ok:
-            self.health.succeeded(outcome.status)
+            self.health.succeeded(outcome.status, self._clock())
             self.stats.delivered += count
         else:
-            self.health.refused(outcome.status)
+            self.health.refused(outcome.status, self._clock())
             self.stats.rejected += count
             self._tell(attempt.message, status=outcome.status, retryable=False)
         return True

@@ -38,24 +38,33 @@ class ChannelHealth:
     """What this tab's latest attempts said about the channel to the collector.
 
     `failing` is set by a retryable failure and cleared by a success; `last_ok` says whether the
-    latest answered attempt succeeded (False until one has); `reason` is why sends wait.
+    latest answered attempt succeeded (False until one has), and `last_ok_at` when; `reason`
+    is why sends wait. Health goes stale: an old success says little about the network now.
     """
 
     failing: bool = False
     last_ok: bool = False
+    last_ok_at: float = 0.0
     last_status: int = 0
     reason: str = ""
 
-    def succeeded(self, status: int) -> None:
-        """Record a 2xx answer."""
+    def succeeded(self, status: int, at: float) -> None:
+        """Record a 2xx answer received at `at`."""
         self.failing = False
         self.last_ok = True
+        self.last_ok_at = at
         self.last_status = status
 
-    def refused(self, status: int) -> None:
+    def refused(self, status: int, at: float) -> None:
         """Record a permanent refusal: the channel works, the batch was bad."""
         self.last_ok = True
+        self.last_ok_at = at
         self.last_status = status
+
+    def is_fresh(self, now: float, window_s: float) -> bool:
+        """True when the latest attempt succeeded, within `window_s` of `now`, and nothing
+        has failed since."""
+        return self.last_ok and not self.failing and 0 <= now - self.last_ok_at <= window_s
 
     def failed(self, status: int, reason: str) -> None:
         """Record a retryable failure (network error, timeout, 408/425/429/5xx)."""

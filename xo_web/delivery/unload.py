@@ -6,11 +6,12 @@ most UNLOAD_CHUNK_BYTES within the browser's 64 KiB keepalive budget; what does 
 persisted for the next page.
 
 The one shortcut (DESIGN §5): while the channel is healthy — this tab's latest attempt
-succeeded, nothing is in backoff, no `Retry-After` pause, the browser online — this tab's
-never-failed entries on such a request are marked "handed" to the browser, and a later page
-that finds them still claimed after the lease takes the browser's word for them instead of
-sending them again ("click, then navigate" is not sent twice). In any doubt nothing is handed:
-the entries stay until acknowledged, and a later page may send them a second time.
+succeeded, less than 30 s ago, nothing is in backoff, no `Retry-After` pause, the browser
+online — this tab's never-failed entries on such a request are marked "handed" to the
+browser, and a later page that finds them still claimed after the lease takes the browser's
+word for them instead of sending them again ("click, then navigate" is not sent twice). In any
+doubt nothing is handed: the entries stay until acknowledged, and a later page may send them a
+second time.
 """
 
 import asyncio
