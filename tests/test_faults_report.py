@@ -28,3 +28,19 @@ def test_scripted_fault_run_loses_nothing(seed: int) -> None:
     report = asyncio.run(load().play(seed, 300))
     assert (report["lost"], report["invented"], report["left_in_outbox"]) == (0, 0, 0)
     assert report["accepted"] == 300
+
+
+@pytest.mark.parametrize("scenario", ["hide-and-close", "two-tabs", "lock-refused"])
+def test_each_field_scenario_loses_nothing(scenario: str) -> None:
+    """Page hides during backoff, two tabs, a refusing lock service: nothing lost or invented."""
+    faults = load()
+    report = asyncio.run(faults.play(4, 300, scenario))
+    assert (report["lost"], report["invented"], report["left_in_outbox"]) == (0, 0, 0)
+    assert faults.failed(report) is False
+
+
+def test_an_opt_out_with_full_storage_is_kept() -> None:
+    """Queued activities, full storage, an opt-out and a reload: the opt-out is still there."""
+    report = asyncio.run(load().play(5, 0, "opt-out-full"))
+    assert report["opt_out_kept_after_reload"] is True
+    assert report["left_in_outbox"] == 0
