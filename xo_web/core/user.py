@@ -78,12 +78,7 @@ class UserState:
 
     def add_identity(self, repository: str, identity: str) -> None:
         """Add or replace one identity; "sessionid" (any casing) replaces the session id."""
-        if not isinstance(repository, str):
-            raise ValidationError(
-                "user.identities",
-                f"a repository name must be a string, not {type(repository).__name__}",
-                prefix=USER_FORMAT_MESSAGE,
-            )
+        _require_name(repository, "user.identities", "a repository name")
         parsed = parse_identities({repository: identity})
         session_id, others = _split_session(parsed)
         identities = {**self._identities, **others}  # a known name keeps its place
@@ -107,12 +102,7 @@ class UserState:
 
     def add_trait(self, key: str, value: Scalar) -> None:
         """Add or replace one trait (string, finite number or boolean)."""
-        if not isinstance(key, str):
-            raise ValidationError(
-                "user.traits",
-                f"a trait name must be a string, not {type(key).__name__}",
-                prefix=USER_FORMAT_MESSAGE,
-            )
+        _require_name(key, "user.traits", "a trait name")
         parsed = parse_traits({key: value})
         self._commit(self._identities, self._segments, {**self._traits, **parsed}, None)
 
@@ -196,6 +186,14 @@ class UserState:
         if self._may_persist():
             self._storage.set(SESSION_STORAGE_KEY, session_id)
         return session_id
+
+
+def _require_name(name: object, field: str, what: str) -> None:
+    """Refuse a key that is not a string before it reaches a mapping's validation."""
+    if not isinstance(name, str):
+        raise ValidationError(
+            field, f"{what} must be a string, not {type(name).__name__}", prefix=USER_FORMAT_MESSAGE
+        )
 
 
 def _split_session(identities: dict[str, str]) -> tuple[str | None, dict[str, str]]:
