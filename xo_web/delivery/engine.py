@@ -27,14 +27,11 @@ from xo_web.delivery.pause import RetryAfterPause
 from xo_web.delivery.retry import RetryPolicy
 from xo_web.delivery.schedule import next_wakeup, select
 from xo_web.delivery.settle import Settler
-from xo_web.delivery.state import DeliveryPorts, DeliveryStats
+from xo_web.delivery.state import Blocked, DeliveryPorts, DeliveryStats
 from xo_web.delivery.unload import UnloadFlush
 from xo_web.delivery.waiters import Waiters
 
 HEALTH_WINDOW_S = 30.0
-OPTED_OUT = "not sending: opted out or tracking refused"
-OFFLINE = "offline"
-PAUSED = "the collector asked to retry later"
 
 
 class Delivery:
@@ -172,7 +169,7 @@ class Delivery:
 
     def flush_on_unload(self) -> int:
         """Send what fits the keepalive budget now, synchronously; return the requests made."""
-        if self._blocked_reason() or not self.dispatcher.can_start:
+        if self._blocked() is not Blocked.NOTHING or not self.dispatcher.can_start:
             return 0
         self.outbox.refresh()
         return self._unload.flush(self._candidates(force=True), on_claim=self._claiming)
@@ -183,7 +180,7 @@ class Delivery:
         backoff, no pause, and the browser is online."""
         now = self._ports.clock()
         fresh = self._settler.health.is_fresh(now, HEALTH_WINDOW_S)
-        return fresh and not self._blocked_reason()
+        return fresh and self._blocked() is Blocked.NOTHING
 
     def _kick(self, *, force: bool) -> None:
         if self._task is not None and not self._task.done():
@@ -217,9 +214,9 @@ class Delivery:
     async def _flush_once(self, force: bool) -> None:
         self._lock_busy = False
         health = self._settler.health
-        blocked = self._blocked_reason()
-        if blocked:
-            health.reason = blocked
+        blocked = self._blocked()
+        if blocked is not Blocked.NOTHING:
+            health.reason = blocked.value
             return
         async with self._locks.hold(OUTBOX_LOCK) as held:
             if not held:
@@ -234,17 +231,17 @@ class Delivery:
                     return
                 if not await self._send(chunk):
                     return
-                if self._blocked_reason():
+                if self._blocked() is not Blocked.NOTHING:
                     return
 
-    def _blocked_reason(self) -> str:
+    def _blocked(self) -> Blocked:
         if not self._ports.may_send():
-            return OPTED_OUT
+            return Blocked.OPTED_OUT
         if not self._ports.is_online():
-            return OFFLINE
+            return Blocked.OFFLINE
         if self._pause.active():
-            return PAUSED
-        return ""
+            return Blocked.PAUSED
+        return Blocked.NOTHING
 
     def _candidates(self, *, force: bool) -> list[Entry]:
         """Return the entries that may be sent now, in order, settling dead ones on the way.
@@ -305,7 +302,7 @@ class Delivery:
 
     def next_wakeup(self) -> float | None:
         """Return when the next flush should run (epoch seconds), or None for never."""
-        if self._blocked_reason() in (OFFLINE, OPTED_OUT):
+        if self._blocked() in (Blocked.OFFLINE, Blocked.OPTED_OUT):
             return None
         now = self._ports.clock()
         return next_wakeup(

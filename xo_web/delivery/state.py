@@ -7,6 +7,7 @@ the path to the collector; a never-failed batch may be trusted to a page-hide ke
 request only while it is healthy (DESIGN §5).
 """
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -88,3 +89,12 @@ class DeliveryPorts:
     may_send: Callable[[], bool]
     is_online: Callable[[], bool]
     storage: KeyedStorage
+
+
+class Blocked(enum.Enum):
+    """Why nothing may be sent now; the value is what a queued send's outcome says."""
+
+    NOTHING = ""
+    OPTED_OUT = "not sending: opted out or tracking refused"
+    OFFLINE = "offline"
+    PAUSED = "the collector asked to retry later"
