@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
-from xo_web.core.ports import HttpRequest, HttpResponse, Locks, Storage
+from xo_web.core.ports import HttpRequest, HttpResponse, Locks, Storage, Transport
 from xo_web.core.tracker import Tracker
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import DeliveryError, TransportError
@@ -111,13 +111,16 @@ class World:
     tabs: list[Tracker] = field(default_factory=list)
     ids: SequentialIds = field(default_factory=lambda: SequentialIds(9000))
 
-    def tab(self, *, init: bool = True, **options: Any) -> Tracker:
-        """Open a tab: a Tracker over the shared ports, initialized with `options`."""
+    def tab(
+        self, *, init: bool = True, transport: Transport | None = None, **options: Any
+    ) -> Tracker:
+        """Open a tab: a Tracker over the shared ports (or its own `transport`), initialized
+        with `options`."""
         timer = ManualTimer(self.clock)
         self.timers.append(timer)
         tracker = Tracker(
             self.storage,
-            ScriptedTransport(self.collector),
+            transport or ScriptedTransport(self.collector),
             environment=self.environment,
             clock=self.clock,
             on_error=self.errors.append,

@@ -385,16 +385,13 @@ def test_dead_tabs_in_flight_entry_is_resent_after_its_lease() -> None:
         nonlocal hang
         hang = asyncio.get_running_loop().create_future()
         world.collector.script = lambda request: answer(200)
-        first = world.tab(timeout_s=2)
-        original = world.tabs[0]._transport
 
         class Hanging:
             async def send(self, request: HttpRequest) -> HttpResponse:
                 assert hang is not None
                 return await hang
 
-        first._transport = Hanging()
-        first.init("test-key", timeout_s=2)
+        first = world.tab(timeout_s=2, transport=Hanging())
         task = asyncio.ensure_future(first.send(view("p1")))
         for _ in range(5):
             await asyncio.sleep(0)  # the request is out, the entry claimed
@@ -404,7 +401,7 @@ def test_dead_tabs_in_flight_entry_is_resent_after_its_lease() -> None:
         assert world.collector.requests == []  # still leased by the dead tab
         await world.run(10)
         task.cancel()
-        del original, second
+        del second
 
     run(go())
     assert world.collector.products() == ["p1"]
@@ -421,9 +418,7 @@ def test_late_answer_does_not_requeue_a_delivered_entry() -> None:
             async def send(self, request: HttpRequest) -> HttpResponse:
                 return await gate
 
-        first = world.tab(timeout_s=1)
-        first._transport = Slow()
-        first.init("test-key", timeout_s=1)
+        first = world.tab(timeout_s=1, transport=Slow())
         pending = asyncio.ensure_future(first.send(view("p1")))
         for _ in range(5):
             await asyncio.sleep(0)

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 
 from tests.kit import VIEW
 from xo_web.core.tracker import Tracker
 from xo_web.facade.calls import Answer, Facade, init_arguments
-from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES
+from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES, MethodName
 from xo_web.testing import MockTransport
 
 
-def test_every_js_name_maps_to_a_tracker_attribute() -> None:
-    """Each name in the table exists on Tracker, so the facade can never call a missing one."""
-    for method in ACTIVITY_METHODS:
-        assert hasattr(Tracker, method.py), method.py
+@pytest.mark.parametrize("method", ACTIVITY_METHODS, ids=lambda m: m.js)
+def test_every_js_name_maps_to_a_tracker_attribute_of_its_kind(method: MethodName) -> None:
+    """A getter maps to a Tracker property, a call or a send to a Tracker method."""
+    attribute = inspect.getattr_static(Tracker, method.py)
+    if method.kind == "getter":
+        assert isinstance(attribute, property)
+    else:
+        assert inspect.isfunction(attribute)
 
 
-def test_getters_are_not_queueable() -> None:
-    """The pre-boot stub queues calls, but getters need a live SDK and are not queued."""
-    getters = {m.js for m in ACTIVITY_METHODS if m.kind == "getter"}
-    assert getters.isdisjoint(QUEUEABLE_JS_NAMES)
-    assert "send" in QUEUEABLE_JS_NAMES
+def test_only_send_answers_with_a_promise() -> None:
+    """send is the one method whose answer is awaitable (a Promise in page code)."""
+    assert [m.py for m in ACTIVITY_METHODS if m.kind == "send"] == ["send"]
+
+
+def test_the_stub_queues_every_method_but_the_getters() -> None:
+    """Every call or send of the table can be queued before boot; getters cannot."""
+    expected = [m.js for m in ACTIVITY_METHODS if m.kind in ("call", "send")]
+    assert list(QUEUEABLE_JS_NAMES) == expected
 
 
 @pytest.mark.parametrize(
