@@ -19,7 +19,7 @@ from xo_web.delivery.entry import Entry
 from xo_web.delivery.outbox import Outbox
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.delivery.waiters import Waiters
-from xo_web.wire import MAX_BATCH_SIZE
+from xo_web.wire import MAX_BATCH_SIZE, json_array_size
 
 # The body of an open entry: each send of a tick rewrites it, so it stays small (requests
 # still merge entries up to MAX_BATCH_SIZE / 64 KiB); one page-hide chunk can carry it.
@@ -109,7 +109,7 @@ class Intake:
             or current.flight is not None
             or current.attempts
             or len(current.body) + len(batch) > MAX_BATCH_SIZE
-            or current.body_bytes() + sum(sizes) + len(sizes) > COALESCE_BYTES
+            or json_array_size((*current.encoded().sizes, *sizes)) > COALESCE_BYTES
         ):
             self.open = None
             return None
