@@ -76,9 +76,10 @@ class Cache:
     def _npm_package(self, pin: NpmPin, offline: bool) -> None:
         folder = self.node_modules / pin.name
         marker = folder / _EXTRACTED
-        if marker.is_file() and marker.read_text() == pin.integrity:
-            return
         tarball = self.tarball(pin)
+        extracted = marker.is_file() and marker.read_text() == pin.integrity
+        if extracted and (offline or tarball.is_file()):
+            return
         if tarball.is_file():
             try:
                 check_integrity(tarball, pin.integrity)
