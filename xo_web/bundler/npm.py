@@ -124,6 +124,9 @@ def download(url: str, dest: Path, headers: Mapping[str, str] | None = None) -> 
             f"cannot download {url} ({reason}): check the network and the npm registry "
             "setting, or build with --offline from a warm cache"
         ) from None
+    except OSError:  # a full disk, most likely: leave no partial file behind
+        part.unlink(missing_ok=True)
+        raise
     part.replace(dest)
     return dest
 
