@@ -84,6 +84,7 @@ def test_a_rebuild_swaps_the_new_bundle_in_and_leaves_no_scratch(tmp_path: Path)
     assert build(out, "--no-compile") == 0
     assert not (out / "stale.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["xo"]
+    assert out.stat().st_mode & 0o755 == 0o755  # readable by a web server, like a mkdir
 
 
 def test_a_conflicting_pyscript_config_stops_the_build(

@@ -69,7 +69,10 @@ def test_integrity_is_the_sri_string_npm_records(tmp_path: Path) -> None:
     """integrity_of gives sha512-<base64>; check_integrity refuses any other content."""
     file = tmp_path / "a.tgz"
     file.write_bytes(b"")
-    empty = "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="
+    empty = (
+        "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKH"
+        "fuwvY7kxvUdBeoGlODJ6+SfaPg=="
+    )
     assert integrity_of(file) == empty
     check_integrity(file, empty)
     file.write_bytes(b"tampered")

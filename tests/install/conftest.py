@@ -1,7 +1,7 @@
 """Fixtures for the install tests: xo_web as a user gets it, far from this checkout.
 
-``installed`` builds the real wheel (``python -m build --wheel``) and installs it into a fresh
-venv in a temporary folder; ``shop`` is a temporary project folder (no node_modules, no
+``installed`` builds the real sdist and wheel (``python -m build``) and installs the wheel
+into a fresh venv in a temporary folder; ``shop`` is a temporary project folder (no node_modules, no
 Makefile) where that venv's ``xo-web build`` ran with an EMPTY cache (``XO_WEB_CACHE``) and a
 ``--requirement`` file; ``recipe_server`` serves the result with the README's Starlette recipe.
 Every test here is marked ``browser``: they need the package registries and Chromium.
@@ -67,10 +67,11 @@ class Installed:
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Build xo_web's wheel and install it into a fresh venv outside the checkout."""
+    """Build xo_web's sdist, then its wheel FROM that sdist (so both carry everything), and
+    install the wheel into a fresh venv outside the checkout."""
     home = tmp_path_factory.mktemp("install")
     dist = home / "dist"
-    build = [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)]
+    build = [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)]
     subprocess.run(build, check=True, capture_output=True)
     [wheel] = dist.glob("xo_web-*.whl")
     venv = home / "venv"

@@ -15,6 +15,7 @@ so a failed build (no network, a hash mismatch, a full disk) leaves ``out`` as i
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -72,6 +73,9 @@ def _swapped_in(out: Path) -> Iterator[Path]:
     _check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    scratch.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from the web server
     try:
         yield scratch
         old = out.with_name(f".{out.name}.old-{scratch.name.rsplit('-', 1)[-1]}")
@@ -218,6 +222,7 @@ def build_bundle(
             "base_url": base_url,
             "byte_compiled": byte_compile,
             "wheels": sorted(p.name for p in runtime.glob("*.whl")),
+            "worker": True,  # xo.js data-worker, PyScript worker scripts (README "Workers")
             "shop": [
                 {"name": w.name, "version": w.version, "file": w.path.name, "sha256": w.sha256}
                 for w in shop_wheels
