@@ -51,25 +51,26 @@ def pip_download(arguments: list[str], what: str) -> None:
         raise FetchError(f"pip download failed for {what}: {errors[-1]}")
 
 
-def _download_pin(cache: Path, pin: WheelPin) -> None:
-    arguments = [
-        "--no-deps", "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
-        "--dest", str(cache), f"{pin.name}=={pin.version}",
-    ]  # fmt: skip
-    if pin.platform:
-        arguments[:0] = ["--platform", pin.platform]
-    pip_download(arguments, f"{pin.name}=={pin.version}")
-
-
 def fetch_wheels(cache: Path) -> list[Path]:
-    """Download every pinned browser wheel into ``cache`` (skipping verified ones); return paths."""
+    """Download every pinned browser wheel into ``cache`` (skipping verified ones); return paths.
+
+    One ``pip download`` per platform (pure, Pyodide's), each fetching only what is missing.
+    """
     cache.mkdir(parents=True, exist_ok=True)
+    missing: dict[str | None, list[WheelPin]] = {}
     for pin in BROWSER_WHEELS:
         path = cache / pin.file_name
-        if path.is_file() and sha256_of(path) == pin.sha256:
-            continue
-        path.unlink(missing_ok=True)
-        _download_pin(cache, pin)
+        if not (path.is_file() and sha256_of(path) == pin.sha256):
+            path.unlink(missing_ok=True)
+            missing.setdefault(pin.platform, []).append(pin)
+    for platform, pins in missing.items():
+        arguments = [
+            "--no-deps", "--only-binary=:all:", "--python-version", PYODIDE_PYTHON,
+            "--dest", str(cache), *(f"{pin.name}=={pin.version}" for pin in pins),
+        ]  # fmt: skip
+        if platform:
+            arguments[:0] = ["--platform", platform]
+        pip_download(arguments, ", ".join(f"{pin.name}=={pin.version}" for pin in pins))
     return verified_wheels(cache)
 
 
