@@ -3,7 +3,9 @@
 One pass serves both figures: each round loads every available page in a fresh context
 (cold: empty HTTP cache) and again in the same context (warm), pages alternating, with 1 s
 of idle after each load so one load's background work does not land in the next. Blocking
-during boot = the heartbeat gaps that start before ``window.__ready``.
+during boot = the heartbeat gaps that start before ``window.__ready``. Against the baseline,
+each round's load is paired with the baseline's load of the same round (median of the
+round-by-round ratios and differences), since a loaded machine drifts between rounds.
 """
 
 from __future__ import annotations
@@ -78,17 +80,19 @@ def summarise(pages: Sequence[BootPage], results: dict[str, PageRuns]) -> dict[s
         if page.baseline is None or page.baseline not in out:
             continue
         for phase in PHASES:
-            mine, base = out[page.name][phase], out[page.baseline][phase]
-            tbt, base_tbt = _tbt(mine), _tbt(base)
-            mine["vs_baseline"] = {
+            mine, base = results[page.name], results[page.baseline]
+            tbt = [b.total_ms for b in mine.boot[phase]]
+            base_tbt = [b.total_ms for b in base.boot[phase]]
+            summary, base_summary = out[page.name][phase], out[page.baseline][phase]
+            summary["vs_baseline"] = {
                 "baseline": page.baseline,
-                "ready_ratio": stats.ratio(mine["ready_ms"], base["ready_ms"]),
-                "tbt_ratio": stats.ratio(tbt, base_tbt),
-                "own_tbt_ms": None if tbt is None or base_tbt is None else round(tbt - base_tbt),
+                "ready_ratio_paired": stats.paired_ratio(
+                    mine.ready_ms[phase], base.ready_ms[phase]
+                ),
+                "ready_ratio_of_medians": stats.ratio(
+                    summary["ready_ms"], base_summary["ready_ms"]
+                ),
+                "own_tbt_ms_paired": stats.paired_difference(tbt, base_tbt),
+                "tbt_ratio_paired": stats.paired_ratio(tbt, base_tbt),
             }
     return out
-
-
-def _tbt(phase: dict[str, Any]) -> float | None:
-    blocking = phase["blocking_until_ready"]
-    return None if blocking is None else float(blocking["tbt_ms"])

@@ -77,7 +77,9 @@ def run_calls(
     if mode == "sink":
         for page in pages.values():
             page.wait_for_timeout(1000)
-        out["sink_activities_received"] = session.server.traffic.sunk
+        received = session.server.traffic.sunk_by_key
+        out["xo"]["sink_received"] = received.get("bench", 0)
+        out["reference"]["sink_received"] = received.get("reference", 0)
         out["sink_requests"] = session.server.traffic.posts
     out["ratio"] = stats.ratio(out["xo"]["us_per_call"], out["reference"]["us_per_call"])
     out["heartbeat_ratio"] = stats.ratio(

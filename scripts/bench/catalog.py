@@ -31,9 +31,9 @@ class BootPage:
         return f"{self.name}.html"
 
 
+# Run in this order each round: the pages compared with bare Pyodide right after it.
 BOOT_PAGES: tuple[BootPage, ...] = (
     BootPage("bare", "bare loadPyodide()"),
-    BootPage("reference", "official JS SDK"),
     BootPage("xo", "xo.js default mode", baseline="bare"),
     BootPage("pyscript", "PyScript main thread + xo_web", baseline="bare"),
     BootPage("xo-worker", "xo.js worker mode", baseline="bare", requires="worker"),
@@ -44,6 +44,7 @@ BOOT_PAGES: tuple[BootPage, ...] = (
         requires="worker",
         isolated=True,
     ),
+    BootPage("reference", "official JS SDK"),
 )
 
 # Pages of the per-call figure: (xo_web page, JS SDK page) for each way of answering fetch.

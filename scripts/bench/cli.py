@@ -51,6 +51,14 @@ def build_reference(out_dir: Path) -> None:
     )
 
 
+def _commit() -> str | None:
+    """Return the repository's HEAD commit (short), or None outside git."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or None
+
+
 def _run_parts(
     session: Session, args: argparse.Namespace, parts: set[str], bundle: Path, reference: Path
 ) -> dict[str, Any]:
@@ -120,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_start": load_start,
             "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         },
-        "bundle": catalog.read_manifest(bundle),
+        "bundle": {"dir": str(bundle), **catalog.read_manifest(bundle)},
+        "commit": _commit(),
         "runs": args.runs,
         **figures,
         "targets": TARGETS,

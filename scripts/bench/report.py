@@ -43,10 +43,10 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
                     f"TBT {_n(block.get('tbt_ms'), ' ms')}"
                     f" (longest {_n(block.get('longest_gap_ms'), ' ms')})",
                     f"{base_label} {_n(base_block.get('tbt_ms'), ' ms')}; own "
-                    f"{_n(vs.get('own_tbt_ms'), ' ms')}"
+                    f"{_n(vs.get('own_tbt_ms_paired'), ' ms')}"
                     if vs
                     else "",
-                    _r(vs.get("tbt_ratio")) if vs else "",
+                    _r(vs.get("tbt_ratio_paired")) if vs else "",
                     target,
                 )
             )
@@ -64,7 +64,8 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
                     f"boot to ready, {phase}: {entry['label']}",
                     _n(fig["ready_ms"], " ms"),
                     f"{labels[vs['baseline']]} {_n(base['ready_ms'], ' ms')}",
-                    _r(vs["ready_ratio"]),
+                    f"{_r(vs['ready_ratio_paired'])} (of medians "
+                    f"{_r(vs['ready_ratio_of_medians'])})",
                     target,
                 )
             )
@@ -97,6 +98,17 @@ def call_rows(calls: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
+        if mode == "sink":
+            rows.append(
+                (
+                    "sink: activities received / promises ok (all rounds)",
+                    f"{_n(xo.get('sink_received'))} / {_n(xo['promises_ok'])}",
+                    f"JS SDK {_n(ref.get('sink_received'))} / {_n(ref['promises_ok'])}"
+                    f" ({ref['first_error'] or 'no error'})",
+                    "",
+                    "",
+                )
+            )
         rows.append(
             (
                 f"blocking after the loop ({mode}: delivery), TBT",
@@ -121,7 +133,7 @@ def steps_row(report: dict[str, Any]) -> list[Row]:
             "own boot blocking, warm, steps page: sync spans import + install",
             f"{_n(steps['sync_spans_ms'], ' ms')} ({_n(span.get('import_sync'), ' ms')} + "
             f"{_n(span.get('install_sync'), ' ms')})",
-            f"heartbeat, xo page: xo - bare TBT {_n(xo.get('own_tbt_ms'), ' ms')}",
+            f"heartbeat, xo page: xo - bare TBT {_n(xo.get('own_tbt_ms_paired'), ' ms')}",
             "",
             "≈ 100 ms",
         ),

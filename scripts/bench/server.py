@@ -70,6 +70,7 @@ class Traffic:
 
     paths: list[str] = field(default_factory=list)
     sunk: int = 0
+    sunk_by_key: dict[str, int] = field(default_factory=dict)
     posts: int = 0
     last_post: float | None = None
 
@@ -81,6 +82,7 @@ class Traffic:
     def reset_sink(self) -> None:
         """Zero the sink's counters."""
         self.sunk = self.posts = 0
+        self.sunk_by_key = {}
         self.last_post = None
 
 
@@ -99,7 +101,10 @@ def build_app(
     """Return the bench's ASGI app, wrapped so every request path is logged in ``traffic``."""
 
     async def sink(request: Request) -> Response:
-        traffic.sunk += count_activities(await request.body())
+        count = count_activities(await request.body())
+        key = str(request.path_params["tracker_key"])
+        traffic.sunk += count
+        traffic.sunk_by_key[key] = traffic.sunk_by_key.get(key, 0) + count
         traffic.posts += 1
         traffic.last_post = time.monotonic()
         return JSONResponse({"profiles": {}})

@@ -28,6 +28,22 @@ def ratio(value: float | None, baseline: float | None) -> float | None:
     return round(value / baseline, 3)
 
 
+def paired_ratio(values: Sequence[float], baselines: Sequence[float]) -> float | None:
+    """Return the median of round-by-round ratios (value i / baseline i, same round).
+
+    On a shared machine a whole round can run twice as slow as the next; pairing each load
+    with its baseline's load of the same round cancels that drift, a ratio of medians does not.
+    """
+    ratios = [v / b for v, b in zip(values, baselines, strict=True) if b]
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
+def paired_difference(values: Sequence[float], baselines: Sequence[float]) -> float | None:
+    """Return the median of round-by-round differences (value i - baseline i, same round)."""
+    diffs = [v - b for v, b in zip(values, baselines, strict=True)]
+    return round(statistics.median(diffs), 1) if diffs else None
+
+
 def per_call_us(t0_ms: float, t1_ms: float, calls: int) -> float:
     """Return the microseconds per call of ``calls`` calls made between t0 and t1 (ms)."""
     if calls <= 0:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench import catalog, firstvisit, report, stats
+from scripts.bench import boot, catalog, firstvisit, report, stats
 from scripts.bench.server import count_activities
 
 
@@ -19,6 +19,17 @@ def test_ratio_needs_both_values():
     assert stats.ratio(3.0, 2.0) == 1.5
     assert stats.ratio(None, 2.0) is None
     assert stats.ratio(3.0, 0.0) is None
+
+
+def test_paired_ratio_cancels_drift_between_rounds():
+    """Each value is divided by the baseline of its own round before taking the median."""
+    assert stats.paired_ratio([110.0, 220.0, 330.0], [100.0, 200.0, 300.0]) == 1.1
+    assert stats.paired_ratio([], []) is None
+
+
+def test_paired_difference_is_the_median_of_differences():
+    """The own part is the median of round-by-round differences, which may be negative."""
+    assert stats.paired_difference([150.0, 90.0, 300.0], [100.0, 100.0, 100.0]) == 50.0
 
 
 def test_per_call_is_microseconds_per_call():
@@ -107,3 +118,20 @@ def test_the_table_says_not_available_for_a_skipped_page():
     text = report.table({"boot": boot})
     assert "xo.js worker mode" in text
     assert "not available" in text
+
+
+def test_boot_summary_pairs_a_page_with_its_baseline_and_renders():
+    """The summary compares xo with bare round by round, and the table shows both pages."""
+    pages = [p for p in catalog.BOOT_PAGES if p.name in ("bare", "xo")]
+    results = {"bare": boot.PageRuns(), "xo": boot.PageRuns()}
+    for ready_bare, ready_xo in ((1000.0, 1200.0), (2000.0, 2400.0), (1500.0, 1800.0)):
+        for phase in boot.PHASES:
+            results["bare"].add(phase, ready_bare, [[100.0, ready_bare - 200.0]])
+            results["xo"].add(phase, ready_xo, [[100.0, ready_xo - 200.0]])
+    summary = boot.summarise(pages, results)
+    versus = summary["xo"]["warm"]["vs_baseline"]
+    assert versus["ready_ratio_paired"] == 1.2
+    assert versus["own_tbt_ms_paired"] == 300.0
+    text = report.table({"boot": summary})
+    assert "xo.js default mode" in text
+    assert "bare loadPyodide()" in text

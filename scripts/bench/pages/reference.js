@@ -4,7 +4,7 @@
   "use strict";
   var ref = (window.ref = new AttraqtReference.Activity());
   ref.init({ trackerKey: "bench", region: "eu" });
-  if (/[?&]sink\b/.test(location.search)) ref.apiUrl = location.origin + "/sink/bench";
+  if (/[?&]sink\b/.test(location.search)) ref.apiUrl = location.origin + "/sink/reference";
   ref.addUserIdentity("ecommerceId", "c-1");
   ref.addUserSegment("vip");
   ref.addUserTrait("tier", "gold");
