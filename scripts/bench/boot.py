@@ -19,6 +19,7 @@ from scripts.bench.browser import Session, heartbeat_gaps
 from scripts.bench.catalog import BootPage
 
 SETTLE_MS = 1000
+PAGE_TIMEOUT_S = 60.0  # a page that does not become ready by then is reported as failed
 PHASES = ("cold", "warm")
 
 
@@ -30,6 +31,7 @@ class PageRuns:
     boot: dict[str, list[stats.Blocking]] = field(default_factory=dict)
     after: dict[str, list[stats.Blocking]] = field(default_factory=dict)
     first_visit_paths: list[str] = field(default_factory=list)
+    error: str | None = None  # why the page failed to boot (it is then left out)
 
     def add(self, phase: str, ready: float, gaps: list[list[float]]) -> None:
         """Record one load."""
@@ -47,16 +49,23 @@ def run_boot(
     traffic = session.server.traffic
     for run in range(runs):
         for page in pages:
+            if results[page.name].error:
+                continue
             context = session.context()
-            for phase in PHASES:
-                traffic.take_paths()
-                tab, ready = session.open(context, page.file)
-                tab.wait_for_timeout(SETTLE_MS)
-                results[page.name].add(phase, ready, heartbeat_gaps(tab))
-                if run == 0 and phase == "cold":
-                    results[page.name].first_visit_paths = traffic.take_paths()
-                tab.close()
-            context.close()
+            try:
+                for phase in PHASES:
+                    traffic.take_paths()
+                    tab, ready = session.open(context, page.file, PAGE_TIMEOUT_S)
+                    tab.wait_for_timeout(SETTLE_MS)
+                    results[page.name].add(phase, ready, heartbeat_gaps(tab))
+                    if run == 0 and phase == "cold":
+                        results[page.name].first_visit_paths = traffic.take_paths()
+                    tab.close()
+            except (RuntimeError, TimeoutError) as error:
+                results[page.name].error = str(error).splitlines()[0][:300]
+                log(f"boot: {page.name} failed, dropped from the run: {error}")
+            finally:
+                context.close()
         log(f"boot round {run + 1}/{runs} done")
     return results
 
@@ -66,6 +75,14 @@ def summarise(pages: Sequence[BootPage], results: dict[str, PageRuns]) -> dict[s
     out: dict[str, Any] = {}
     for page in pages:
         runs = results[page.name]
+        if runs.error:
+            out[page.name] = {
+                "label": page.label,
+                "available": False,
+                "status": "failed",
+                "reason": runs.error,
+            }
+            continue
         entry: dict[str, Any] = {"label": page.label, "baseline": page.baseline}
         for phase in PHASES:
             entry[phase] = {
@@ -77,7 +94,9 @@ def summarise(pages: Sequence[BootPage], results: dict[str, PageRuns]) -> dict[s
             }
         out[page.name] = entry
     for page in pages:
-        if page.baseline is None or page.baseline not in out:
+        if page.baseline is None or "warm" not in out[page.name]:
+            continue
+        if "warm" not in out.get(page.baseline, {}):
             continue
         for phase in PHASES:
             mine, base = results[page.name], results[page.baseline]

@@ -55,11 +55,13 @@ class Session:
             return
         self.escaped.append(url)
 
-    def open(self, context: BrowserContext, page_file: str) -> tuple[Page, float]:
+    def open(
+        self, context: BrowserContext, page_file: str, timeout_s: float = BOOT_TIMEOUT_S
+    ) -> tuple[Page, float]:
         """Load a page file in ``context``; return the page and its ready time (page ms)."""
         page = context.new_page()
         page.goto(self.server.url(page_file))
-        return page, wait_ready(page)
+        return page, wait_ready(page, timeout_s)
 
 
 def wait_ready(page: Page, timeout_s: float = BOOT_TIMEOUT_S) -> float:

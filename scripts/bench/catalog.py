@@ -37,13 +37,7 @@ BOOT_PAGES: tuple[BootPage, ...] = (
     BootPage("xo", "xo.js default mode", baseline="bare"),
     BootPage("pyscript", "PyScript main thread + xo_web", baseline="bare"),
     BootPage("xo-worker", "xo.js worker mode", baseline="bare", requires="worker"),
-    BootPage(
-        "pyscript-worker",
-        "PyScript worker + xo_web",
-        baseline="bare",
-        requires="worker",
-        isolated=True,
-    ),
+    BootPage("pyscript-worker", "PyScript worker + xo_web", baseline="bare", requires="worker"),
     BootPage("reference", "official JS SDK"),
 )
 

@@ -76,8 +76,13 @@ def _run_parts(
         out["boot"] = boot.summarise(pages, runs)
         for page in catalog.BOOT_PAGES:
             if page not in pages:
-                reason = f'not available (bundle.json has no "{page.requires}": true)'
-                out["boot"][page.name] = {"label": page.label, "available": False, "reason": reason}
+                reason = f'bundle.json has no "{page.requires}": true'
+                out["boot"][page.name] = {
+                    "label": page.label,
+                    "available": False,
+                    "status": "not available",
+                    "reason": reason,
+                }
         roots = {"/xo/": bundle, "/bench/": catalog.PAGES_DIR, "/reference/": reference}
         paths = {name: r.first_visit_paths for name, r in runs.items()}
         out["first_visit_bytes"] = firstvisit.first_visit(paths, roots)

@@ -27,7 +27,8 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
     rows: list[Row] = []
     for name, entry in boot.items():
         if entry.get("available") is False:
-            rows.append((f"boot: {entry['label']}", "not available", entry["reason"], "", ""))
+            status = entry.get("status", "not available")
+            rows.append((f"boot: {entry['label']}", status, entry["reason"][:90], "", ""))
             continue
         for phase in ("warm", "cold"):
             fig = entry[phase]

@@ -1,9 +1,13 @@
-"""PyScript page (worker): the same as pyscript_main.py, in a worker; marks ready on the page."""
+"""PyScript page (worker): import xo_web, init against the bench sink, send one activity.
 
-from pyscript import window
+The worker has no ``window``: it posts ``{"xoBenchReady": true}`` to the page, whose listener
+(pages/pyscript-worker.html) marks ready.
+"""
+
+import js
 
 from xo_web import activity
 
-activity.init("bench", collect_url=window.location.origin + "/sink")
+activity.init("bench", collect_url=js.location.origin + "/sink")
 activity.send({"action": "view", "target": {"pathToPage": "/bench/pyscript-worker.html"}})
-window.__ready = window.performance.now()
+js.postMessage(js.JSON.parse('{"xoBenchReady": true}'))
