@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{bundle} is not a built bundle: run `make bundle`", file=sys.stderr)
         return 2
     started = time.monotonic()
+    commit = _commit()
     load_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="xo-bench-") as tmp:
         reference = Path(tmp) / "reference"
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         },
         "bundle": {"dir": str(bundle), **catalog.read_manifest(bundle)},
-        "commit": _commit(),
+        "commit_at_start": commit,
         "runs": args.runs,
         **figures,
         "targets": TARGETS,
