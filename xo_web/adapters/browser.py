@@ -70,7 +70,7 @@ class FetchTransport:
             "signal": signal,
         }
         try:
-            promise = js.fetch(request.url, _to_js(init))
+            promise = js.fetch(request.url, to_js_value(init))
         except JsException as error:
             return _transport_failure(error, signal)
         return _answer(promise, signal)
@@ -123,7 +123,7 @@ class WebLocks:
             if not granted.done():
                 granted.set_exception(OSError(f"navigator.locks.request was rejected: {error}"))
 
-        options = _to_js({"ifAvailable": True})
+        options = to_js_value({"ifAvailable": True})
         request = js.navigator.locks.request(name, options, create_once_callable(callback))
         request.catch(create_once_callable(refused))
         held = await granted
@@ -142,10 +142,8 @@ def web_locks() -> WebLocks | None:
 class BrowserEnvironment:
     """Do-Not-Track / Global Privacy Control, the console, and ``xo:error`` events.
 
-    The privacy signals are read once, on the first call (at ``init``), and kept: they are
-    set for the browser, not changed during a page's life, and reading them through the JS
-    proxies on every ``send`` cost about 18 µs.
-    """
+    The privacy signals are read once, at the first call, and kept (they do not change during
+    a page's life; reading them through JS proxies on every ``send`` cost about 18 µs)."""
 
     def __init__(self) -> None:
         self._refused: bool | None = None
@@ -175,12 +173,17 @@ class BrowserEnvironment:
         """Dispatch an ``xo:error`` event on window and log the error once."""
         stage = "consent" if isinstance(error, ConsentError) else "delivery"
         detail = {"stage": stage, "message": str(error), "status": error.status}
-        js.window.dispatchEvent(js.CustomEvent.new("xo:error", _to_js({"detail": detail})))
+        js.window.dispatchEvent(js.CustomEvent.new("xo:error", to_js_value({"detail": detail})))
         js.console.error(f"[xo_web] {stage} failed: {error}")
 
 
 def create_tracker() -> Tracker:
-    """Return a Tracker wired to this browser; ``init`` also binds ``window.xo.activity``."""
+    """Return a Tracker wired to this browser; ``init`` also binds ``window.xo.activity``.
+    In a worker: the page-bridged one of ``xo_web.adapters.worker``."""
+    if getattr(js, "WorkerGlobalScope", None) is not None:
+        from xo_web.adapters import worker
+
+        return worker.create_tracker()
     tracker = Tracker(
         LocalStorage(), FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
     )
@@ -219,11 +222,11 @@ def patch_http() -> None:
     pyodide_http.patch_all()
 
 
-def _to_js(value: object) -> Any:
+def to_js_value(value: object) -> Any:
     return to_js(value, dict_converter=js.Object.fromEntries)  # plain objects, not Maps
 
 
-def _to_py(value: Any) -> object:
+def to_py_argument(value: Any) -> object:
     """Convert a JS argument, at most MAX_ARGUMENT_DEPTH levels deep (a cyclic or deeper
     value keeps JS proxies below that, which validation refuses); JS ``null`` becomes None."""
     if hasattr(value, "to_py"):
@@ -249,7 +252,7 @@ def _promise(awaitable: Awaitable[object]) -> Any:
     def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:
         async def settle() -> None:
             try:
-                resolve(_to_js(await awaitable))
+                resolve(to_js_value(await awaitable))
             except Exception as error:
                 reject(js.Error.new(str(error)))
 
@@ -271,13 +274,13 @@ def attach(tracker: Tracker) -> None:
 
     def dispatch(name: str, args: Any) -> Any:
         try:
-            answer = facade.call(name, [_to_py(a) for a in args])
+            answer = facade.call(name, [to_py_argument(a) for a in args])
         except RecursionError:
             message = f"xo.activity.{name}: an argument is cyclic or nested too deeply"
             answer = Answer(False, kind="TypeError", message=message)
         if answer.ok and answer.awaitable is not None:
-            return _to_js({"ok": True, "value": _promise(answer.awaitable)})
-        return _to_js({"ok": answer.ok, "value": answer.value, "kind": answer.kind,
+            return to_js_value({"ok": True, "value": _promise(answer.awaitable)})
+        return to_js_value({"ok": answer.ok, "value": answer.value, "kind": answer.kind,
                        "message": answer.message})  # fmt: skip
 
     proxy = create_proxy(dispatch)
@@ -317,7 +320,7 @@ def install(config: Any = None) -> None:
     """Boot entry point of ``xo.js``: init from the data attributes, then attach."""
     from xo_web import activity
 
-    options = _to_py(config) or {}
+    options = to_py_argument(config) or {}
     assert isinstance(options, dict)
     if options.get("trackerKey"):
         try:

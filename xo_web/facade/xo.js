@@ -9,6 +9,15 @@
  * With data-boot="false" it only installs the stub: a PyScript page whose Python calls
  * `activity.init(...)` attaches the SDK to it (xo_web injects this file itself if absent).
  *
+ * Workers (README "Workers"): with data-worker the SDK boots in a module worker running this
+ * same file, and the page keeps only the bridge below; on any page, a PyScript worker script
+ * (or a worker given to xo.connectWorker) that uses xo_web says {xo: "hello"} and is bridged.
+ * The bridge owns what only the page can do: localStorage (the worker mirrors the attraqt*
+ * keys; its writes arrive here in order), other tabs' `storage` events, DNT/GPC, online, and
+ * the page-hide flush of this tab's outbox entries with fetch keepalive. In this mode every
+ * xo.activity method returns a Promise (bad input: rejected with TypeError). Messages are
+ * documented in xo_web/adapters/bridge.py.
+ *
  * The Python side (xo_web/facade/calls.py) hands over one `dispatch(name, args)` function that
  * answers {ok: true, value} or {ok: false, kind, message}; this file turns the latter into a
  * real thrown TypeError, so page code never sees a PythonError. Method names come from
@@ -19,6 +28,13 @@
   var QUEUEABLE = __XO_QUEUEABLE__;
   var GETTERS = __XO_GETTERS__;
   var PACKAGES = __XO_PACKAGES__;
+  // Skips pydantic's importlib.metadata scan for plugins (about a second in Pyodide).
+  var ENV = { PYDANTIC_DISABLE_PLUGINS: "__all__" };
+  var PREFIX = "attraqt";
+  var OUTBOX = "attraqtoutbox:";
+  var PENDING = "attraqtpending:";
+
+  if (typeof document === "undefined") return workerMain();
 
   var w = window;
   var xo = (w.xo = w.xo || {});
@@ -43,6 +59,7 @@
   var queue = (w._attraqt = Array.isArray(w._attraqt) ? w._attraqt : []);
   var activity = (xo.activity = xo.activity || {});
   var pending = new WeakMap();
+  var bridges = new WeakMap(); // worker -> its bridge (null until it says hello)
   var attached = false;
 
   function report(stage, error) {
@@ -119,7 +136,7 @@
     xo.init = function (config) {
       return activity.init(config);
     };
-    var backlog = queue.splice(0, queue.length);
+    var backlog = takePending().concat(queue.splice(0, queue.length));
     queue.push = function () {
       for (var i = 0; i < arguments.length; i++) run(arguments[i]);
       return queue.length;
@@ -133,6 +150,9 @@
     settle.reject(error);
   };
 
+  xo.connectWorker = listenTo;
+  scanForWorkers();
+
   if (data.boot === "false") return;
 
   var runtime = base + "pyodide/";
@@ -141,6 +161,18 @@
     region: data.region || null,
     collectUrl: data.collectUrl || null,
   };
+  if (data.worker !== undefined) {
+    // Worker mode: this file again, as a module worker; the page keeps only the bridge.
+    var worker = new Worker(script.src, { type: "module" });
+    var channel = new MessageChannel();
+    bridges.set(worker, connect(channel.port1));
+    worker.addEventListener("error", function (event) {
+      xo.__fail(new Error("xo_web worker: " + (event.message || "failed to start")));
+    });
+    worker.postMessage({ xo: "boot", runtime: runtime, config: config, attach: attachMessage() }, [channel.port2]);
+    xo.worker = worker;
+    return;
+  }
   import(runtime + "pyodide.mjs")
     .then(function (mod) {
       return mod.loadPyodide({
@@ -148,6 +180,7 @@
         lockFileURL: runtime + "pyodide-lock.json",
         packageBaseUrl: runtime,
         packages: PACKAGES,
+        env: ENV,
       });
     })
     .then(function (pyodide) {
@@ -155,4 +188,257 @@
       pyodide.pyimport("xo_web.adapters.browser").install(config);
     })
     .catch(xo.__fail);
+  // -- the page's side of the worker bridge ------------------------------------------------
+
+  function readStorage(key) {
+    try { return localStorage.getItem(key); } catch (error) { return null; }
+  }
+
+  function ownKeys() {
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(PREFIX) === 0) keys.push(key);
+      }
+    } catch (error) { /* blocked storage: the worker works from memory */ }
+    return keys;
+  }
+
+  function snapshot() {
+    var values = {};
+    ownKeys().forEach(function (key) { values[key] = readStorage(key); });
+    return values;
+  }
+
+  function refused() {
+    var n = navigator, dnt = [n.doNotTrack, w.doNotTrack];
+    return dnt.some(function (v) { return typeof v === "string" && /^(1|yes)$/i.test(v); }) ||
+      n.globalPrivacyControl === true;
+  }
+
+  function attachMessage() {
+    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false };
+  }
+
+  // Calls a page made through a worker that the worker had not yet taken (persisted) when
+  // the page went: kept under attraqtpending:<id> and replayed, in order, at the next boot.
+  function takePending() {
+    var calls = [];
+    ownKeys().filter(function (key) { return key.indexOf(PENDING) === 0; }).sort().forEach(function (key) {
+      var raw = readStorage(key);
+      try { localStorage.removeItem(key); } catch (error) { return; }
+      try {
+        var list = JSON.parse(raw);
+        if (Array.isArray(list)) calls = calls.concat(list.filter(Array.isArray).slice(0, 1000));
+      } catch (error) { /* not ours or corrupted: dropped, never evaluated */ }
+    });
+    return calls;
+  }
+
+  function listenTo(worker) {
+    if (!worker || bridges.has(worker)) return;
+    bridges.set(worker, null);
+    worker.addEventListener("message", function (event) {
+      var data = event.data, port = event.ports && event.ports[0];
+      if (!data || data.xo !== "hello" || !port || bridges.get(worker)) return;
+      bridges.set(worker, connect(port));
+      port.postMessage(attachMessage());
+    });
+  }
+
+  // PyScript sets element.xworker when it starts a worker script: look for them for a while.
+  function scanForWorkers() {
+    var started = Date.now();
+    var timer = setInterval(function () {
+      var pending = 0;
+      document.querySelectorAll("script[worker], py-script[worker]").forEach(function (el) {
+        if (el.xworker) listenTo(el.xworker);
+        else pending++;
+      });
+      if ((document.readyState === "complete" && !pending) || Date.now() - started > 60000) {
+        clearInterval(timer);
+      }
+    }, 50);
+  }
+
+  function connect(port) {
+    var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null };
+
+    function post(message) {
+      try { port.postMessage(message); } catch (error) { report("bridge", error); }
+    }
+    function changed(key) {
+      post({ xo: "changed", key: key, value: readStorage(key), seq: b.applied });
+    }
+
+    port.onmessage = function (event) {
+      var m = event.data || {};
+      if (m.xo === "set") {
+        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) {
+          try {
+            if (m.value === null) localStorage.removeItem(m.key);
+            else localStorage.setItem(m.key, m.value);
+          } catch (error) {
+            post({ xo: "failed", key: m.key, message: String(error && error.message || error) });
+          }
+        }
+        b.applied = m.seq;
+      } else if (m.xo === "ready") {
+        var first = !b.meta;
+        b.meta = m;
+        if (first) xo.__attach(dispatcher(b));
+      } else if (m.xo === "answer") {
+        answered(b, m);
+      } else if (m.xo === "outcome") {
+        var call = b.calls[m.id];
+        delete b.calls[m.id];
+        if (call) m.error ? call.reject(new Error(m.error)) : call.resolve(m.value);
+      } else if (m.xo === "warn") {
+        console.warn(m.message);
+      } else if (m.xo === "report") {
+        console.error("[xo_web] " + m.detail.stage + " failed: " + m.detail.message);
+        w.dispatchEvent(new CustomEvent("xo:error", { detail: m.detail }));
+        if (m.detail.stage === "boot") xo.__fail(new Error(m.detail.message));
+      }
+    };
+    w.addEventListener("storage", function (event) {
+      if (event.storageArea && event.storageArea !== w.localStorage) return;
+      if (event.key === null) post({ xo: "reset", snapshot: snapshot(), seq: b.applied });
+      else if (event.key.indexOf(PREFIX) === 0) changed(event.key);
+    });
+    ["online", "offline"].forEach(function (name) {
+      w.addEventListener(name, function () { post({ xo: "online", online: name === "online" }); });
+    });
+    w.addEventListener("pagehide", function () { hide(b, changed); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") hide(b, changed);
+    });
+    return b;
+  }
+
+  function dispatcher(b) {
+    return function (name, args) {
+      var id = b.next++;
+      var result = new Promise(function (resolve, reject) {
+        b.calls[id] = { resolve: resolve, reject: reject, send: name === "send" };
+      });
+      try {
+        b.port.postMessage({ xo: "call", id: id, name: name, args: args });
+      } catch (error) { // e.g. a function or a DOM node among the arguments
+        delete b.calls[id];
+        return { ok: true, value: Promise.reject(new TypeError("xo.activity." + name + ": " + error.message)) };
+      }
+      if (QUEUEABLE.indexOf(name) >= 0 && name !== "init") b.unacked.push({ id: id, entry: [name].concat(args) });
+      return { ok: true, value: result };
+    };
+  }
+
+  function answered(b, m) {
+    var call = b.calls[m.id];
+    b.unacked = b.unacked.filter(function (u) { return u.id !== m.id; });
+    if (b.pendingKey && !b.unacked.length) { // the page lived on: the worker took them all
+      try { localStorage.removeItem(b.pendingKey); } catch (error) { /* ignore */ }
+      b.pendingKey = null;
+    }
+    if (!call) return;
+    if (!m.ok) {
+      delete b.calls[m.id];
+      var ErrorType = m.kind === "RangeError" ? RangeError : m.kind === "Error" ? Error : TypeError;
+      call.reject(new ErrorType(m.message));
+    } else if (!call.send) {
+      delete b.calls[m.id];
+      call.resolve(m.value);
+    } // a send: its outcome follows
+  }
+
+  // Page hide in worker mode, synchronously: (1) calls the worker has not taken yet are kept
+  // in localStorage for the next page; (2) this tab's outbox entries (written here by the
+  // worker) leave on fetch keepalive requests, at most 16 KiB each and 60 KiB in all; entries
+  // that never failed are marked handed to the browser while the channel looks healthy
+  // (online, no entry of this tab failed), as the main thread does. Nothing is sent while the
+  // collector's Retry-After pause lasts; entries in backoff are sent (the page is going).
+  function hide(b, changed) {
+    if (b.unacked.length) {
+      b.pendingKey = b.pendingKey || PENDING + Date.now() + "-" + Math.random().toString(36).slice(2);
+      try {
+        localStorage.setItem(b.pendingKey, JSON.stringify(b.unacked.map(function (u) { return u.entry; })));
+      } catch (error) { /* full or blocked: nothing more can be done synchronously */ }
+    }
+    var meta = b.meta;
+    if (!meta || !meta.tab || !meta.endpoint) return;
+    var now = Date.now() / 1000, entries = [];
+    ownKeys().forEach(function (key) {
+      if (key.indexOf(OUTBOX) !== 0) return;
+      var raw = readStorage(key), at = raw ? raw.indexOf(',"body":[') : -1;
+      if (at < 0) return;
+      try {
+        var head = JSON.parse(raw.slice(0, at) + "}");
+        if (head.v !== 1 || head.tab !== meta.tab || head.k !== meta.trackerKey || head.h) return;
+        entries.push({ key: key, head: head, body: raw.slice(at + 9, -2) });
+      } catch (error) { /* not an entry: left alone */ }
+    });
+    entries.sort(function (x, y) { return x.head.at - y.head.at || x.head.seq - y.head.seq; });
+    var pause = Number(readStorage("attraqtpause")) || 0;
+    if (pause > now) return; // the collector asked every tab to wait: the entries stay
+    var healthy = navigator.onLine !== false &&
+      !entries.some(function (e) { return e.head.n > 0; });
+    var budget = 60 * 1024, chunk = [], size = 2;
+    function flush() {
+      if (!chunk.length) return;
+      var token = "hide-" + Math.random().toString(36).slice(2);
+      try {
+        fetch(meta.endpoint, {
+          method: "POST", keepalive: true, referrerPolicy: "no-referrer", credentials: "omit",
+          headers: { "Content-Type": "application/json", "X-SDK": "1" },
+          body: "[" + chunk.map(function (e) { return e.body; }).join(",") + "]",
+        }).catch(function () {});
+      } catch (error) { return; }
+      budget -= size;
+      chunk.forEach(function (e) {
+        if (!healthy || e.head.n !== 0) return;
+        var head = Object.assign({}, e.head, { fl: token, until: now + 15, h: true });
+        var text = JSON.stringify(head);
+        try { localStorage.setItem(e.key, text.slice(0, -1) + ',"body":[' + e.body + "]}"); } catch (error) { return; }
+        changed(e.key);
+      });
+      chunk = [];
+      size = 2;
+    }
+    entries.forEach(function (e) {
+      var bytes = new Blob([e.body]).size + 1;
+      if (size + bytes > 16 * 1024) flush();
+      if (size + bytes > budget) return;
+      chunk.push(e);
+      size += bytes;
+    });
+    flush();
+  }
+
+  // -- inside the module worker that data-worker starts ------------------------------------
+
+  function workerMain() {
+    self.addEventListener("message", function boot(event) {
+      var data = event.data, port = event.ports && event.ports[0];
+      if (!data || data.xo !== "boot" || !port) return;
+      self.removeEventListener("message", boot);
+      var runtime = data.runtime;
+      import(runtime + "pyodide.mjs")
+        .then(function (mod) {
+          return mod.loadPyodide({
+            indexURL: runtime,
+            lockFileURL: runtime + "pyodide-lock.json",
+            packageBaseUrl: runtime,
+            packages: PACKAGES,
+            env: ENV,
+          });
+        })
+        .then(function (pyodide) {
+          pyodide.pyimport("xo_web.adapters.worker").install(data.config, port, data.attach);
+        })
+        .catch(function (error) {
+          port.postMessage({ xo: "report", detail: { stage: "boot", message: String(error && error.message || error) } });
+        });
+    });
+  }
 })();

@@ -2,7 +2,18 @@
 
 `encoding` writes JSON byte-identical to the JS SDK's; `rules` holds the limits and checks;
 `models` the pydantic shapes; `parsing` the entry points that validate untrusted input.
+
+In the browser, pydantic's plugin discovery is switched off before the first model is built:
+it scans every installed distribution with importlib.metadata, which costs about a second of
+main-thread time in Pyodide and finds nothing there (``PYDANTIC_DISABLE_PLUGINS``; a page that
+sets it itself keeps its value).
 """
+
+import os
+import sys
+
+if sys.platform == "emscripten":  # pragma: no cover (CPython keeps its plugins)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from xo_web.wire.encoding import (
     dumps,

@@ -1,0 +1,166 @@
+"""Measure boot levers: main-thread blocking and boot-to-ready of xo_web next to bare Pyodide.
+
+Usage::
+
+    .venv/bin/python scripts/boot_levers.py LABEL=BUNDLE_DIR [LABEL=BUNDLE_DIR ...] [--runs 5]
+
+Each bundle (built with ``--base-url /<label>/``... any base works: pages here load it by
+path) is served on 127.0.0.1 with long-lived caching, and every round opens, in one warm
+browser context, a bare ``loadPyodide()`` page and the bundle's pages (``xo.js`` default mode,
+``xo.js`` worker mode, and ``loadPyodide`` + xo_web with ``PYDANTIC_DISABLE_PLUGINS``). A
+``setTimeout(0)`` heartbeat started by an init script measures blocking: every gap over 50 ms
+counts ``gap - 50`` (total blocking time). Printed: medians per page, and the ratios to the
+bare page of the same rounds. The first round warms the cache and is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+HEARTBEAT = """
+window.__gaps = []; (function () {
+  var last = performance.now();
+  function tick() {
+    var now = performance.now();
+    if (now - last > 50) window.__gaps.push([last, now]);
+    last = now; setTimeout(tick, 0);
+  }
+  setTimeout(tick, 0);
+})();
+"""
+BARE = """<!doctype html><script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+await loadPyodide({indexURL: new URL("./pyodide/", location.href).href});
+window.__ready = performance.now();
+</script>"""
+XO = """<!doctype html><script src="./xo.js" data-tracker-key="k" %s></script>
+<script>xo.ready.then(function () {
+  window.__ready = performance.now();
+  var t0 = performance.now();
+  var sent = xo.activity.send({action: "view", target: {}});
+  window.__firstSend = performance.now() - t0;
+  Promise.resolve(sent).catch(function () {});
+});</script>"""
+RAW = """<!doctype html><script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+const runtime = new URL("./pyodide/", location.href).href;
+const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
+  packageBaseUrl: runtime, packages: ["xo_web"], env: {%s}});
+py.runPython("import xo_web.wire.parsing as p; p.parse_activity({'action': 'a', 'target': {}})");
+window.__ready = performance.now();
+</script>"""
+PAGES = {
+    "bare": BARE,
+    "xo": XO % "",
+    "xo-worker": XO % "data-worker",
+    "raw-plugins": RAW % "",
+    "raw-noplugins": RAW % "PYDANTIC_DISABLE_PLUGINS: '1'",
+}
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files with long caching (warm runs hit the HTTP and code caches)."""
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        """Serve JavaScript modules and wasm with their types."""
+        types = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm"}
+        return types.get(Path(path).suffix) or super().guess_type(path)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=3600")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def blocking(gaps: list[list[float]], until: float) -> float:
+    """Total blocking time of the gaps that start before ``until``."""
+    return sum(max(0.0, b - a - 50) for a, b in gaps if a < until)
+
+
+def measure(page: Page, url: str) -> tuple[float, float, float]:
+    """Open ``url``; return (ready ms, blocking ms before ready, blocking ms in the 2 s after
+    ready — the first send's validator build, for instance)."""
+    page.goto(url)
+    page.wait_for_function("window.__ready !== undefined", timeout=120_000)
+    page.wait_for_timeout(2000)
+    ready = float(page.evaluate("window.__ready"))
+    gaps = page.evaluate("window.__gaps")
+    after = sum(max(0.0, b - a - 50) for a, b in gaps if ready <= a < ready + 2000)
+    return ready, blocking(gaps, ready), after
+
+
+def main(argv: list[str]) -> int:
+    """Serve the bundles, run the rounds, print a JSON summary."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bundles", nargs="+", help="LABEL=DIR")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    options = parser.parse_args(argv)
+    root = Path(sys.argv[0]).resolve().parent / ".boot_levers"
+    root.mkdir(exist_ok=True)
+    labels = {}
+    for spec in options.bundles:
+        label, folder = spec.split("=", 1)
+        link = root / label
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(Path(folder).resolve())
+        labels[label] = link
+        for name, html in PAGES.items():
+            (Path(folder) / f"lever-{name}.html").write_text(html)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    config: dict[str, Any] = {}
+    exec((ROOT / "playwright.config.py").read_text(), config)
+    pages = options.pages.split(",")
+    results: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**config["launch_options"]())
+        context = browser.new_context()
+        context.add_init_script(HEARTBEAT)
+        tab = context.new_page()
+        for run in range(options.runs + 1):
+            for label in labels:
+                for name in pages:
+                    figures = measure(tab, f"{origin}/{label}/lever-{name}.html")
+                    if run:
+                        results.setdefault(label, {}).setdefault(name, []).append(figures)
+            print(f"round {run}/{options.runs}", file=sys.stderr)
+        browser.close()
+    server.shutdown()
+    summary: dict[str, Any] = {}
+    for label, by_page in results.items():
+        bare = by_page.get("bare", [(1.0, 0.0, 0.0)])
+        bare_ready = statistics.median(r for r, _, _ in bare)
+        bare_block = statistics.median(b for _, b, _ in bare)
+        for name, runs in by_page.items():
+            ready = statistics.median(r for r, _, _ in runs)
+            block = statistics.median(b for _, b, _ in runs)
+            summary[f"{label}/{name}"] = {
+                "ready_ms": round(ready),
+                "blocking_ms": round(block),
+                "ready_vs_bare": round(ready / bare_ready, 3),
+                "blocking_over_bare_ms": round(block - bare_block),
+                "blocking_after_ready_ms": round(statistics.median(a for _, _, a in runs)),
+            }
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

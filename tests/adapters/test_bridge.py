@@ -1,0 +1,73 @@
+"""The worker's side of the page bridge under CPython: the storage mirror and page calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
+from xo_web.core.tracker import Tracker
+from xo_web.testing import MockTransport
+
+
+def test_the_mirror_keeps_only_attraqt_keys_and_posts_writes_in_order() -> None:
+    """The snapshot's foreign keys are ignored; every write is posted with a growing number."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({"attraqtsessionid": "s", "other": "x"}, posted.append)
+    mirror.set("attraqtoptout", "true")
+    mirror.remove("attraqtsessionid")
+    assert mirror.list_keys() == ["attraqtoptout"]
+    assert [(m["key"], m["value"], m["seq"]) for m in posted] == [
+        ("attraqtoptout", "true", 1),
+        ("attraqtsessionid", None, 2),
+    ]
+
+
+def test_a_page_change_yields_to_a_later_write_of_the_worker() -> None:
+    """A change read before the page applied the worker's latest write of a key is ignored."""
+    mirror = MirrorStorage({}, lambda _m: None)
+    mirror.set("attraqtsessionid", "mine")  # write 1
+    mirror.changed("attraqtsessionid", "other-tab", 0)
+    assert mirror.get("attraqtsessionid") == "mine"
+    mirror.changed("attraqtsessionid", "other-tab", 1)
+    assert mirror.get("attraqtsessionid") == "other-tab"
+    mirror.changed("attraqtsessionid", None, 1)
+    assert mirror.get("attraqtsessionid") is None
+
+
+def test_a_reset_keeps_the_writes_the_page_has_not_applied() -> None:
+    """Another tab's clear() replaces the mirror, except the worker's writes still in flight."""
+    mirror = MirrorStorage({"attraqtoptout": "true"}, lambda _m: None)
+    mirror.set("attraqtsessionid", "mine")
+    mirror.reset({"attraqtpause": "9"}, 0)
+    assert sorted(mirror.list_keys()) == ["attraqtpause", "attraqtsessionid"]
+
+
+def test_page_calls_are_answered_and_sends_settle_with_their_outcome() -> None:
+    """A page call gets an answer; a send gets its outcome after; bad input gets a TypeError."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({}, posted.append)
+    environment = PageEnvironment(posted.append)
+    bridge = WorkerBridge(mirror, environment, posted.append)
+    tracker = Tracker(mirror, MockTransport(), environment=environment)
+    tracker.on_init = bridge.announce
+    bridge.serve(tracker)
+
+    async def run() -> None:
+        bridge.receive({"xo": "call", "id": 1, "name": "init", "args": ["key"]})
+        bridge.receive({"xo": "call", "id": 2, "name": "send",
+                        "args": [{"action": "view", "target": {}}]})  # fmt: skip
+        bridge.receive({"xo": "call", "id": 3, "name": "send", "args": [{"action": 1}]})
+        for _ in range(200):  # the outcome follows the delivery's answer
+            if any(m["xo"] == "outcome" for m in posted):
+                break
+            await asyncio.sleep(0.005)
+
+    asyncio.run(run())
+    by_kind = {(m["xo"], m.get("id")): m for m in posted}
+    assert by_kind[("ready", None)]["trackerKey"] == "key"
+    assert by_kind[("answer", 2)]["ok"] is True
+    assert by_kind[("outcome", 2)]["value"]["ok"] is True
+    assert by_kind[("answer", 3)]["kind"] == "TypeError"
+    assert ("outcome", 3) not in by_kind
+    assert any(m["xo"] == "set" and m["key"] == "attraqtsessionid" for m in posted)

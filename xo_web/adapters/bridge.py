@@ -1,0 +1,217 @@
+"""The worker's side of the page bridge, in pure Python: a storage mirror and the call protocol.
+
+A worker has no localStorage, and without cross-origin isolation it cannot reach ``window``
+synchronously, so the page (``xo.js``) owns storage and talks to the worker by messages over a
+``MessagePort``. This module holds everything about that conversation that needs no browser
+(``xo_web.adapters.worker`` binds it to ``js``), so CPython tests can check it.
+
+Messages are plain objects ``{"xo": <kind>, ...}``.
+
+page → worker
+    ``attach`` {snapshot, refused, online}: the page's ``attraqt*`` keys, DNT/GPC, onLine;
+    ``call`` {id, name, args}: a page-JS call of ``xo.activity`` (JS name);
+    ``changed`` {key, value, seq}: ``key`` now holds ``value`` (None: removed) in the page's
+    localStorage, read after the page applied the worker's writes up to ``seq`` (another tab
+    wrote it, or the page's own page-hide flush did); ``reset`` {snapshot, seq}: the same for
+    every key (another tab cleared localStorage); ``online`` {online}; ``failed``
+    {key, message}: the page could not apply a write.
+
+worker → page
+    ``hello`` (with the port, PyScript workers only); ``set`` {key, value, seq} (value None:
+    remove); ``ready`` {tab, endpoint, timeoutS, trackerKey}: init ran, page JS may call;
+    ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
+    ``report`` {detail}.
+
+Consistency rule of the mirror: it equals the page's localStorage as of the last ``changed``
+message for each key, overlaid with the worker's own writes that the page had not applied
+yet (a write numbered above the ``seq`` of that message). Writes reach the page in order, so
+the page ends with the worker's latest value for every key the worker wrote last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from xo_web.core.tracker import Tracker
+from xo_web.errors import ConsentError, DeliveryError
+from xo_web.facade.calls import Answer, Facade
+
+KEY_PREFIX = "attraqt"
+Post = Callable[[dict[str, Any]], None]
+
+
+class MirrorStorage:
+    """The page's ``attraqt*`` localStorage keys, mirrored in the worker; writes go to the page.
+
+    Reads never wait (the Storage port is synchronous): they answer from the mirror, which the
+    page keeps current with ``changed`` messages (see the module's consistency rule).
+    """
+
+    def __init__(self, snapshot: Mapping[str, object], post: Post) -> None:
+        self._data = {
+            k: v for k, v in snapshot.items() if k.startswith(KEY_PREFIX) and isinstance(v, str)
+        }
+        self._post = post
+        self._seq = 0
+        self._written: dict[str, int] = {}  # key -> number of the worker's latest write of it
+
+    def get(self, key: str) -> str | None:
+        """Return the mirrored value of ``key``, or None."""
+        return self._data.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` here at once and on the page in order."""
+        self._data[key] = value
+        self._write(key, value)
+
+    def remove(self, key: str) -> None:
+        """Remove ``key`` here at once and on the page in order."""
+        self._data.pop(key, None)
+        self._write(key, None)
+
+    def list_keys(self) -> list[str]:
+        """Return the mirrored keys."""
+        return list(self._data)
+
+    def changed(self, key: str, value: str | None, seq: int) -> None:
+        """Apply the page's value of ``key`` unless a later write of the worker will land."""
+        if not key.startswith(KEY_PREFIX) or self._written.get(key, 0) > seq:
+            return
+        if isinstance(value, str):
+            self._data[key] = value
+        else:
+            self._data.pop(key, None)
+
+    def reset(self, snapshot: Mapping[str, object], seq: int) -> None:
+        """Take the page's whole ``attraqt*`` state (another tab cleared localStorage),
+        keeping the worker's writes that the page had not applied yet."""
+        pending = {k: self._data.get(k) for k, n in self._written.items() if n > seq}
+        self._data = {
+            k: v for k, v in snapshot.items() if k.startswith(KEY_PREFIX) and isinstance(v, str)
+        }
+        for key, value in pending.items():
+            if value is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = value
+
+    def _write(self, key: str, value: str | None) -> None:
+        self._seq += 1
+        self._written[key] = self._seq
+        self._post({"xo": "set", "key": key, "value": value, "seq": self._seq})
+
+
+class PageEnvironment:
+    """The page's privacy signals and online state as the page reported them; the console and
+    ``xo:error`` events are the page's too (posted to it)."""
+
+    def __init__(self, post: Post, *, refused: bool = False, online: bool = True) -> None:
+        self._post = post
+        self.refused = refused
+        self.online = online
+
+    def tracking_refused(self) -> bool:
+        """Return True when the page reported Do-Not-Track or Global Privacy Control."""
+        return self.refused
+
+    def is_online(self) -> bool:
+        """Return the page's ``navigator.onLine`` as last reported."""
+        return self.online
+
+    def warn(self, message: str) -> None:
+        """Ask the page to write ``message`` to its console."""
+        self._post({"xo": "warn", "message": f"[xo_web] {message}"})
+
+    def report(self, error: DeliveryError) -> None:
+        """Ask the page to dispatch ``xo:error`` and log the error once."""
+        stage = "consent" if isinstance(error, ConsentError) else "delivery"
+        detail = {"stage": stage, "message": str(error), "status": error.status}
+        self._post({"xo": "report", "detail": detail})
+
+
+class WorkerBridge:
+    """Answers the page's messages for one Tracker living in this worker."""
+
+    def __init__(self, storage: MirrorStorage, environment: PageEnvironment, post: Post) -> None:
+        self.storage = storage
+        self.environment = environment
+        self._post = post
+        self._tracker: Tracker | None = None
+        self._facade: Facade | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def serve(self, tracker: Tracker) -> None:
+        """Answer page calls with ``tracker``."""
+        self._tracker = tracker
+        self._facade = Facade(tracker)
+
+    def announce(self, *, live: bool = False) -> None:
+        """Tell the page that page JS calls may now go to the SDK: after each init, or at once
+        (``live``) when the worker was booted by ``xo.js`` and page JS may call ``init``."""
+        tracker = self._tracker
+        if tracker is None or not (live or tracker.is_initialized):
+            return
+        delivery_tab = getattr(tracker, "_tab", "")  # the tab id its outbox entries carry
+        self._post(
+            {
+                "xo": "ready",
+                "tab": delivery_tab,
+                "endpoint": tracker.endpoint,
+                "trackerKey": tracker.tracker_key,
+            }
+        )
+
+    def receive(self, message: Mapping[str, Any]) -> None:
+        """Handle one message from the page (already converted to Python values)."""
+        kind = message.get("xo")
+        if kind == "changed":
+            key, value, seq = message.get("key"), message.get("value"), message.get("seq")
+            if isinstance(key, str) and isinstance(seq, int):
+                self.storage.changed(key, value if isinstance(value, str) else None, seq)
+        elif kind == "reset":
+            snapshot, seq = message.get("snapshot"), message.get("seq")
+            if isinstance(snapshot, Mapping) and isinstance(seq, int):
+                self.storage.reset(snapshot, seq)
+        elif kind == "online":
+            self.environment.online = message.get("online") is not False
+            if self.environment.online and self._tracker is not None:
+                self._tracker.flush_soon()
+        elif kind == "failed":
+            self.environment.warn(
+                f"xo_web: the page could not store {message.get('key')!r} "
+                f"({message.get('message')}); it is kept in the worker's memory"
+            )
+        elif kind == "call":
+            self._call(message)
+
+    def _call(self, message: Mapping[str, Any]) -> None:
+        call_id, name, args = message.get("id"), message.get("name"), message.get("args")
+        if self._facade is None:
+            answer = Answer(False, kind="Error", message="xo_web is not initialized yet")
+        else:
+            try:
+                answer = self._facade.call(str(name), list(args or []))
+            except RecursionError:
+                reason = "an argument is cyclic or nested too deeply"
+                answer = Answer(False, kind="TypeError", message=f"xo.activity.{name}: {reason}")
+        self._post(
+            {"xo": "answer", "id": call_id, "ok": answer.ok, "value": answer.value,
+             "kind": answer.kind, "message": answer.message}
+        )  # fmt: skip
+        if answer.ok and answer.awaitable is not None:
+            self._settle_later(call_id, answer.awaitable)
+
+    def _settle_later(self, call_id: object, awaitable: Any) -> None:
+        async def settle() -> None:
+            try:
+                value = await awaitable
+            except Exception as error:  # delivery never throws; this is a bug guard
+                self._post({"xo": "outcome", "id": call_id, "error": str(error)})
+                return
+            self._post({"xo": "outcome", "id": call_id, "value": value})
+
+        task = asyncio.ensure_future(settle())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
