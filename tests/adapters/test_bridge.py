@@ -7,7 +7,8 @@ from typing import Any
 
 from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
 from xo_web.core.tracker import Tracker
-from xo_web.testing import MockTransport
+from xo_web.errors import TransportError
+from xo_web.testing import START, FakeClock, MockTransport
 
 
 def test_the_mirror_keeps_only_attraqt_keys_and_posts_writes_in_order() -> None:
@@ -71,3 +72,50 @@ def test_page_calls_are_answered_and_sends_settle_with_their_outcome() -> None:
     assert by_kind[("answer", 3)]["kind"] == "TypeError"
     assert ("outcome", 3) not in by_kind
     assert any(m["xo"] == "set" and m["key"] == "attraqtsessionid" for m in posted)
+
+
+def test_writes_say_the_channel_is_healthy_only_after_a_success() -> None:
+    """Before any answer ``healthyUntil`` is 0; after a 2xx it is the success time plus 30 s."""
+    posted: list[dict[str, Any]] = []
+    clock = FakeClock(START)
+    mirror = MirrorStorage({}, posted.append)
+    environment = PageEnvironment(posted.append)
+    bridge = WorkerBridge(mirror, environment, posted.append)
+    tracker = Tracker(mirror, MockTransport(), environment=environment, clock=clock)
+    tracker.on_init = bridge.announce
+    bridge.serve(tracker)
+
+    async def run() -> None:
+        tracker.init("key")
+        await tracker.send({"action": "view", "target": {}})
+
+    asyncio.run(run())
+    writes = [m for m in posted if m["xo"] == "set"]
+    assert writes[0]["healthyUntil"] == 0.0
+    assert writes[-1]["value"] is None  # the acknowledged entry leaves storage
+    assert writes[-1]["healthyUntil"] == START + 30.0
+
+
+def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
+    """After a refused connection, every write says not healthy (no hand-off at page hide)."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({}, posted.append)
+    environment = PageEnvironment(posted.append)
+    bridge = WorkerBridge(mirror, environment, posted.append)
+
+    def refuse(_request: object) -> None:
+        raise TransportError("connection refused")
+
+    transport = MockTransport(refuse)
+    tracker = Tracker(mirror, transport, environment=environment, clock=FakeClock(START))
+    bridge.serve(tracker)
+
+    async def run() -> None:
+        tracker.init("key")
+        await tracker.send({"action": "view", "target": {}})
+
+    asyncio.run(run())
+    writes = [m for m in posted if m["xo"] == "set"]
+    assert any(m["key"].startswith("attraqtoutbox:") for m in writes)
+    assert {m["healthyUntil"] for m in writes} == {0.0}
+    assert tracker.healthy_until() == 0.0

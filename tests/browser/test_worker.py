@@ -180,3 +180,30 @@ def test_page_hide_sends_what_the_worker_queued_with_keepalive(
     wait_until(page, lambda: len(network.collected) > before, 10_000)
     keepalive = network.collected[before]
     assert keepalive.body[0]["target"] == {"pathToPage": "/hide"}
+
+
+OUTBOX_HEADS = """Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox:'))
+  .map(k => JSON.parse(localStorage.getItem(k)))"""
+
+
+def test_page_hide_hands_nothing_to_the_browser_while_the_collector_fails(
+    context: BrowserContext, site: StaticSite, network: Network
+) -> None:
+    """After a failed attempt, a page hide's request leaves every entry in storage unhanded."""
+    network.responder = lambda _request: None
+    page = context.new_page()
+    page.goto(site.add_page("/w/doubt.html", worker_js_page()))
+    page.evaluate("xo.init({activity: {trackerKey: 'test-key', delivery: {retryBaseS: 3600}}})")
+    first = page.evaluate("xo.activity.send({action: 'view', target: {pathToPage: '/one'}})")
+    assert first["queued"] is True
+    page.evaluate("void xo.activity.send({action: 'view', target: {pathToPage: '/two'}})")
+    wait_until(page, lambda: len(page.evaluate(OUTBOX_HEADS)) == 2, 10_000)
+    before = len(network.collected)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    wait_until(page, lambda: len(network.collected) > before, 10_000)
+    heads = page.evaluate(OUTBOX_HEADS)
+    assert [h["body"][0]["target"] for h in heads] == [
+        {"pathToPage": "/one"},
+        {"pathToPage": "/two"},
+    ]
+    assert not any(h.get("h") for h in heads)

@@ -20,7 +20,9 @@ worker → page
     ``hello`` (with the port, PyScript workers only); ``set`` {key, value, seq} (value None:
     remove); ``ready`` {tab, endpoint, timeoutS, trackerKey}: init ran, page JS may call;
     ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
-    ``report`` {detail}.
+    ``report`` {detail}. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
+    when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
+    (DESIGN §5's healthy channel, judged by the worker, which makes the requests); 0: not now.
 
 Consistency rule of the mirror: it equals the page's localStorage as of the last ``changed``
 message for each key, overlaid with the worker's own writes that the page had not applied
@@ -34,11 +36,11 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from xo_web.core.keys import KEY_PREFIX
 from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError
 from xo_web.facade.calls import Answer, Facade
 
-KEY_PREFIX = "attraqt"
 Post = Callable[[dict[str, Any]], None]
 
 
@@ -56,6 +58,7 @@ class MirrorStorage:
         self._post = post
         self._seq = 0
         self._written: dict[str, int] = {}  # key -> number of the worker's latest write of it
+        self.healthy_until: Callable[[], float] = lambda: 0.0
 
     def get(self, key: str) -> str | None:
         """Return the mirrored value of ``key``, or None."""
@@ -100,7 +103,10 @@ class MirrorStorage:
     def _write(self, key: str, value: str | None) -> None:
         self._seq += 1
         self._written[key] = self._seq
-        self._post({"xo": "set", "key": key, "value": value, "seq": self._seq})
+        self._post(
+            {"xo": "set", "key": key, "value": value, "seq": self._seq,
+             "healthyUntil": self.healthy_until()}
+        )  # fmt: skip
 
 
 class PageEnvironment:
@@ -146,6 +152,7 @@ class WorkerBridge:
         """Answer page calls with ``tracker``."""
         self._tracker = tracker
         self._facade = Facade(tracker)
+        self.storage.healthy_until = tracker.healthy_until
 
     def announce(self, *, live: bool = False) -> None:
         """Tell the page that page JS calls may now go to the SDK: after each init, or at once
@@ -153,13 +160,13 @@ class WorkerBridge:
         tracker = self._tracker
         if tracker is None or not (live or tracker.is_initialized):
             return
-        delivery_tab = getattr(tracker, "_tab", "")  # the tab id its outbox entries carry
         self._post(
             {
                 "xo": "ready",
-                "tab": delivery_tab,
+                "tab": tracker.tab_id,
                 "endpoint": tracker.endpoint,
                 "trackerKey": tracker.tracker_key,
+                "healthyUntil": tracker.healthy_until(),
             }
         )
 
@@ -210,7 +217,8 @@ class WorkerBridge:
             except Exception as error:  # delivery never throws; this is a bug guard
                 self._post({"xo": "outcome", "id": call_id, "error": str(error)})
                 return
-            self._post({"xo": "outcome", "id": call_id, "value": value})
+            health = self._tracker.healthy_until() if self._tracker is not None else 0.0
+            self._post({"xo": "outcome", "id": call_id, "value": value, "healthyUntil": health})
 
         task = asyncio.ensure_future(settle())
         self._tasks.add(task)

@@ -31,6 +31,11 @@ from xo_web.bundler.pycompile import compile_wheels
 from xo_web.bundler.pyscript_config import base_config, merge_config
 from xo_web.bundler.shop import ShopWheel
 from xo_web.bundler.wheels import build_xo_web_wheel, sha256_of, verified_wheels
+from xo_web.core import keys
+from xo_web.core.config import DEFAULT_TIMEOUT_S
+from xo_web.delivery.dispatch import KEEPALIVE_LIMIT_BYTES
+from xo_web.delivery.flights import LEASE_MARGIN_S
+from xo_web.delivery.unload import UNLOAD_CHUNK_BYTES
 from xo_web.facade.names import ACTIVITY_METHODS, LOADER_TEMPLATE, QUEUEABLE_JS_NAMES
 
 PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
@@ -149,8 +154,26 @@ def _write_loader(out: Path) -> None:
         template.replace("__XO_QUEUEABLE__", json.dumps(list(QUEUEABLE_JS_NAMES)))
         .replace("__XO_GETTERS__", json.dumps(getters))
         .replace("__XO_PACKAGES__", json.dumps(list(BROWSER_PACKAGES)))
+        .replace("__XO_KEYS__", json.dumps(_storage_keys()))
+        .replace("__XO_UNLOAD__", json.dumps(_unload_limits()))
     )
     (out / "xo.js").write_text(loader)
+
+
+def _storage_keys() -> dict[str, str]:
+    """The storage names the worker bridge in ``xo.js`` uses, from the one place they live."""
+    return {
+        "prefix": keys.KEY_PREFIX,
+        "outbox": keys.OUTBOX_ENTRY_PREFIX,
+        "pending": keys.PENDING_CALLS_PREFIX,
+        "pause": keys.PAUSE_STORAGE_KEY,
+    }
+
+
+def _unload_limits() -> dict[str, float]:
+    """The page-hide flush's limits, for the worker bridge's copy of it in ``xo.js``."""
+    lease_s = DEFAULT_TIMEOUT_S + LEASE_MARGIN_S
+    return {"chunk": UNLOAD_CHUNK_BYTES, "budget": KEEPALIVE_LIMIT_BYTES, "leaseS": lease_s}
 
 
 def pyscript_config(base_url: str) -> dict[str, object]:

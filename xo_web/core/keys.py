@@ -4,6 +4,8 @@ The first two are the JS SDK's own keys, so a site can switch SDKs without start
 visitor over; the others are xo_web's and all start with "attraqt" (DESIGN §3).
 """
 
+KEY_PREFIX = "attraqt"
+"""Every key below starts with this; a page's other keys are never read or written."""
 SESSION_STORAGE_KEY = "attraqtsessionid"
 """The anonymous session id, a UUID v4 string."""
 OPT_OUT_STORAGE_KEY = "attraqtoptout"
@@ -14,5 +16,8 @@ PAUSE_STORAGE_KEY = "attraqtpause"
 """Until when the collector's Retry-After pauses every tab (epoch seconds)."""
 LEASE_STORAGE_KEY = "attraqtoutboxlock"
 """The outbox lock kept as a lease in storage, where Web Locks are missing."""
+PENDING_CALLS_PREFIX = "attraqtpending:"
+"""Worker mode: page calls the worker had not yet taken when the page went, replayed by the
+next page's ``xo.js`` (one key per page: this prefix, a time and a random part)."""
 OUTBOX_LOCK = "attraqt-outbox"
 """The Web Lock a tab holds while it flushes the shared outbox."""

@@ -103,11 +103,8 @@ class Tracker:
         personal_data_guard: bool = True,
         delivery: Mapping[str, object] | RetryPolicy | None = None,
     ) -> None:
-        """Configure the tracker; may be called again to change it. Bad values: ConfigError.
-
-        `delivery` tunes the retry outbox (see xo_web.delivery.retry.RetryPolicy for the keys). What
-        earlier pages left in the outbox is sent soon after init.
-        """
+        """Configure the tracker (again, to change it); bad values raise ConfigError. `delivery`
+        tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after."""
         config = make_config(tracker_key, region, collect_url, timeout_s)
         if not isinstance(personal_data_guard, bool):
             raise ConfigError("personal_data_guard must be True or False")
@@ -289,6 +286,15 @@ class Tracker:
         if self._delivery is not None:
             self._delivery.flush_soon(force=True)
 
+    @property
+    def tab_id(self) -> str:
+        """The id this page's outbox entries carry (a page-hide flush takes only its own)."""
+        return self._tab
+
+    def healthy_until(self) -> float:
+        """Until when a page-hide flush may hand off never-failed entries (DESIGN §5), or 0."""
+        return self._delivery.healthy_until() if self._delivery is not None else 0.0
+
     def flush_on_unload(self) -> int:
         """Flush synchronously with keepalive (pagehide / hidden); return the requests made."""
         if self._delivery is None:
@@ -318,8 +324,6 @@ class Tracker:
         if self._delivery is None:
             raise NotInitializedError("call init(tracker_key, region) before send()")
         return self._delivery
-
-    # -- ports ---------------------------------------------------------------------------
 
     def _may_persist(self) -> bool:
         return not self.is_opted_out and not self._page.tracking_refused()

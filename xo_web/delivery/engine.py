@@ -4,9 +4,8 @@
 send to the outbox before anything is sent (coalescing the sends of a tick), `Flights` claims
 entries for requests, `Dispatcher` sends and classifies, `Settler` applies the answers,
 `RetryAfterPause` holds the collector's pause and `UnloadFlush` empties the queue at page hide.
-This module owns the flush loop: one at a time per tab, under the outbox lock, so two tabs
-never send the same entry at once; the order of each tab's entries; and the timer that wakes
-the next flush. Delivery problems are reported as DeliveryErrors, never raised.
+This module owns the flush loop (one at a time per tab, under the outbox lock, so two tabs
+never send the same entry at once), each tab's order, and the timer of the next flush.
 """
 
 import asyncio
@@ -181,6 +180,12 @@ class Delivery:
         now = self._ports.clock()
         fresh = self._settler.health.is_fresh(now, HEALTH_WINDOW_S)
         return fresh and self._blocked() is Blocked.NOTHING
+
+    def healthy_until(self) -> float:
+        """When (clock seconds) the channel stops being healthy if nothing changes, else 0.0."""
+        if not self.channel_is_healthy():
+            return 0.0
+        return self._settler.health.last_ok_at + HEALTH_WINDOW_S
 
     def _kick(self, *, force: bool) -> None:
         if self._task is not None and not self._task.done():

@@ -30,9 +30,9 @@
   var PACKAGES = __XO_PACKAGES__;
   // Skips pydantic's importlib.metadata scan for plugins (about a second in Pyodide).
   var ENV = { PYDANTIC_DISABLE_PLUGINS: "__all__" };
-  var PREFIX = "attraqt";
-  var OUTBOX = "attraqtoutbox:";
-  var PENDING = "attraqtpending:";
+  var KEYS = __XO_KEYS__; // xo_web/core/keys.py
+  var PREFIX = KEYS.prefix, OUTBOX = KEYS.outbox, PENDING = KEYS.pending;
+  var UNLOAD = __XO_UNLOAD__; // xo_web/delivery/unload.py and dispatch.py: chunk and budget
 
   if (typeof document === "undefined") return workerMain();
 
@@ -263,7 +263,8 @@
   }
 
   function connect(port) {
-    var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null };
+    var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
+      healthyUntil: 0 };
 
     function post(message) {
       try { port.postMessage(message); } catch (error) { report("bridge", error); }
@@ -274,6 +275,7 @@
 
     port.onmessage = function (event) {
       var m = event.data || {};
+      if (typeof m.healthyUntil === "number") b.healthyUntil = m.healthyUntil;
       if (m.xo === "set") {
         if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) {
           try {
@@ -354,10 +356,12 @@
 
   // Page hide in worker mode, synchronously: (1) calls the worker has not taken yet are kept
   // in localStorage for the next page; (2) this tab's outbox entries (written here by the
-  // worker) leave on fetch keepalive requests, at most 16 KiB each and 60 KiB in all; entries
-  // that never failed are marked handed to the browser while the channel looks healthy
-  // (online, no entry of this tab failed), as the main thread does. Nothing is sent while the
-  // collector's Retry-After pause lasts; entries in backoff are sent (the page is going).
+  // worker) leave on fetch keepalive requests within the main thread's chunk and budget;
+  // entries that never failed are marked handed to the browser only while the worker last
+  // said the channel is healthy (b.healthyUntil: its latest attempt succeeded less than 30 s
+  // ago, nothing failing, no pause) and the page is online, as the main thread does (DESIGN
+  // §5). Nothing is sent while the collector's Retry-After pause lasts; entries in backoff
+  // are sent (the page is going).
   function hide(b, changed) {
     if (b.unacked.length) {
       b.pendingKey = b.pendingKey || PENDING + Date.now() + "-" + Math.random().toString(36).slice(2);
@@ -379,11 +383,15 @@
       } catch (error) { /* not an entry: left alone */ }
     });
     entries.sort(function (x, y) { return x.head.at - y.head.at || x.head.seq - y.head.seq; });
-    var pause = Number(readStorage("attraqtpause")) || 0;
+    // One in flight from the worker blocks the ones after it, in order, as on the main
+    // thread: if the page goes, its request dies with the worker and the next page sends it.
+    var flying = entries.findIndex(function (e) { return e.head.fl && e.head.until > now; });
+    if (flying >= 0) entries = entries.slice(0, flying);
+    var pause = Number(readStorage(KEYS.pause)) || 0;
     if (pause > now) return; // the collector asked every tab to wait: the entries stay
-    var healthy = navigator.onLine !== false &&
+    var healthy = navigator.onLine !== false && now < b.healthyUntil &&
       !entries.some(function (e) { return e.head.n > 0; });
-    var budget = 60 * 1024, chunk = [], size = 2;
+    var budget = UNLOAD.budget, chunk = [], size = 2;
     function flush() {
       if (!chunk.length) return;
       var token = "hide-" + Math.random().toString(36).slice(2);
@@ -397,7 +405,7 @@
       budget -= size;
       chunk.forEach(function (e) {
         if (!healthy || e.head.n !== 0) return;
-        var head = Object.assign({}, e.head, { fl: token, until: now + 15, h: true });
+        var head = Object.assign({}, e.head, { fl: token, until: now + UNLOAD.leaseS, h: true });
         var text = JSON.stringify(head);
         try { localStorage.setItem(e.key, text.slice(0, -1) + ',"body":[' + e.body + "]}"); } catch (error) { return; }
         changed(e.key);
@@ -407,7 +415,7 @@
     }
     entries.forEach(function (e) {
       var bytes = new Blob([e.body]).size + 1;
-      if (size + bytes > 16 * 1024) flush();
+      if (size + bytes > UNLOAD.chunk) flush();
       if (size + bytes > budget) return;
       chunk.push(e);
       size += bytes;
