@@ -7,10 +7,14 @@ Usage::
 Each bundle (built with ``--base-url /<label>/``... any base works: pages here load it by
 path) is served on 127.0.0.1 with long-lived caching, and every round opens, in one warm
 browser context, a bare ``loadPyodide()`` page and the bundle's pages (``xo.js`` default mode,
-``xo.js`` worker mode, and ``loadPyodide`` + xo_web with ``PYDANTIC_DISABLE_PLUGINS``). A
+``xo.js`` worker mode, and ``steps``: ``loadPyodide`` with the packages, then
+``pyimport("xo_web.adapters.browser")`` and ``install()`` with ``performance.now()`` spans
+around each, both synchronous, so the spans are blocking by construction). A
 ``setTimeout(0)`` heartbeat started by an init script measures blocking: every gap over 50 ms
-counts ``gap - 50`` (total blocking time). Printed: medians per page, and the ratios to the
-bare page of the same rounds. The first round warms the cache and is not counted.
+counts ``gap - 50`` (total blocking time). Printed: medians per page, the ratios to the bare
+page of the same rounds (median of per-round ratios), the first ``send()`` call's span right
+at ready, and the heartbeat blocking in the 2 s after ready (idle-time warm-up included).
+The first round warms the cache and is not counted. Pages and links go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -53,21 +58,22 @@ XO = """<!doctype html><script src="./xo.js" data-tracker-key="k" %s></script>
   window.__firstSend = performance.now() - t0;
   Promise.resolve(sent).catch(function () {});
 });</script>"""
-RAW = """<!doctype html><script type="module">
+STEPS = """<!doctype html><script>window.xo = {__attach: function () {}};</script>
+<script type="module">
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 const runtime = new URL("./pyodide/", location.href).href;
 const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
-  packageBaseUrl: runtime, packages: ["xo_web"], env: {%s}});
-py.runPython("import xo_web.wire.parsing as p; p.parse_activity({'action': 'a', 'target': {}})");
-window.__ready = performance.now();
+  packageBaseUrl: runtime, packages: ["xo_web"], env: {PYDANTIC_DISABLE_PLUGINS: "__all__"}});
+const t0 = performance.now();
+const browser = py.pyimport("xo_web.adapters.browser");
+const t1 = performance.now();
+browser.install(py.toPy({trackerKey: "k"}));
+const t2 = performance.now();
+window.__spans = [t1 - t0, t2 - t1];
+window.__ready = t2;
 </script>"""
-PAGES = {
-    "bare": BARE,
-    "xo": XO % "",
-    "xo-worker": XO % "data-worker",
-    "raw-plugins": RAW % "",
-    "raw-noplugins": RAW % "PYDANTIC_DISABLE_PLUGINS: '1'",
-}
+PAGES = {"bare": BARE, "xo": XO % "", "xo-worker": XO % "data-worker", "steps": STEPS}
+Figures = tuple[float, float, float, float, float, float]
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -91,16 +97,19 @@ def blocking(gaps: list[list[float]], until: float) -> float:
     return sum(max(0.0, b - a - 50) for a, b in gaps if a < until)
 
 
-def measure(page: Page, url: str) -> tuple[float, float, float]:
+def measure(page: Page, url: str) -> Figures:
     """Open ``url``; return (ready ms, blocking ms before ready, blocking ms in the 2 s after
-    ready — the first send's validator build, for instance)."""
+    ready — the warm-up and the first send, for instance —, first send ms, import span ms,
+    install span ms); a figure the page does not record is 0."""
     page.goto(url)
     page.wait_for_function("window.__ready !== undefined", timeout=120_000)
     page.wait_for_timeout(2000)
     ready = float(page.evaluate("window.__ready"))
     gaps = page.evaluate("window.__gaps")
     after = sum(max(0.0, b - a - 50) for a, b in gaps if ready <= a < ready + 2000)
-    return ready, blocking(gaps, ready), after
+    first = float(page.evaluate("window.__firstSend || 0"))
+    spans = page.evaluate("window.__spans || [0, 0]")
+    return ready, blocking(gaps, ready), after, first, float(spans[0]), float(spans[1])
 
 
 def main(argv: list[str]) -> int:
@@ -110,8 +119,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pages", default=",".join(PAGES))
     options = parser.parse_args(argv)
-    root = Path(sys.argv[0]).resolve().parent / ".boot_levers"
-    root.mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="boot_levers-"))
     labels = {}
     for spec in options.bundles:
         label, folder = spec.split("=", 1)
@@ -128,7 +136,7 @@ def main(argv: list[str]) -> int:
     config: dict[str, Any] = {}
     exec((ROOT / "playwright.config.py").read_text(), config)
     pages = options.pages.split(",")
-    results: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
+    results: dict[str, dict[str, list[Figures]]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(**config["launch_options"]())
         context = browser.new_context()
@@ -145,18 +153,21 @@ def main(argv: list[str]) -> int:
     server.shutdown()
     summary: dict[str, Any] = {}
     for label, by_page in results.items():
-        bare = by_page.get("bare", [(1.0, 0.0, 0.0)])
-        bare_ready = statistics.median(r for r, _, _ in bare)
-        bare_block = statistics.median(b for _, b, _ in bare)
+        bare = by_page["bare"]
         for name, runs in by_page.items():
-            ready = statistics.median(r for r, _, _ in runs)
-            block = statistics.median(b for _, b, _ in runs)
+            column = list(zip(*runs, strict=True))
             summary[f"{label}/{name}"] = {
-                "ready_ms": round(ready),
-                "blocking_ms": round(block),
-                "ready_vs_bare": round(ready / bare_ready, 3),
-                "blocking_over_bare_ms": round(block - bare_block),
-                "blocking_after_ready_ms": round(statistics.median(a for _, _, a in runs)),
+                "ready_ms": round(statistics.median(column[0])),
+                "ready_vs_bare": round(
+                    statistics.median(r[0] / b[0] for r, b in zip(runs, bare, strict=True)), 3
+                ),
+                "blocking_ms": round(statistics.median(column[1])),
+                "blocking_over_bare_ms": round(
+                    statistics.median(r[1] - b[1] for r, b in zip(runs, bare, strict=True))
+                ),
+                "blocking_after_ready_ms": round(statistics.median(column[2])),
+                "first_send_ms": round(statistics.median(column[3]), 1),
+                "spans_import_install_ms": [round(statistics.median(column[i])) for i in (4, 5)],
             }
     print(json.dumps(summary, indent=1))
     return 0

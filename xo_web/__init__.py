@@ -3,7 +3,8 @@
 ``activity`` is the default Tracker, made on first use. In Pyodide it is wired to the browser
 (localStorage, fetch, Do-Not-Track, page hide) and its ``init`` also installs
 ``window.xo.activity`` for page JavaScript; first use there also patches ``urllib``/``requests``
-for the page's own scripts (pyodide-http). Under CPython it is unconfigured and raises on
+for the page's own scripts (pyodide-http) and schedules building the wire validators in idle
+time (``xo_web.wire.warmup``). Under CPython it is unconfigured and raises on
 ``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
 Importing xo_web constructs nothing.
 """
@@ -77,8 +78,10 @@ def _default_tracker() -> Tracker:
     if _default is None:
         if sys.platform == "emscripten":
             from xo_web.adapters.browser import create_tracker
+            from xo_web.wire.warmup import warm_in_background
 
             _default = create_tracker()
+            warm_in_background()  # the validators, in idle time after boot
         else:
             _default = Tracker(MemoryStorage(), _NoTransport())
     return _default

@@ -4,8 +4,14 @@ This module owns the shapes: which fields an activity and a user have, which rul
 follows (xo_web.wire.rules), that unknown keys are validated as JSON and kept, and the key order
 the caller used. `wire()` turns a model back into the JSON-able dict the collector receives.
 For optional known fields `None` means "absent" (like `undefined` in JavaScript).
+
+It also owns when the validators are built: not at import (`defer_build`: defining the classes
+only collects their fields), but on first use or earlier by `build_steps()`, which
+`xo_web.wire.warmup` runs in idle time after boot, one small task per model. A model built
+either way validates identically.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -64,7 +70,7 @@ Identities = Annotated[
 class _WireModel(BaseModel):
     """A wire object: strict, extra keys validated as JSON and kept, key order remembered."""
 
-    model_config = ConfigDict(strict=True, extra="allow")
+    model_config = ConfigDict(strict=True, extra="allow", defer_build=True)
     __pydantic_extra__: dict[str, JsonValue] = Field(init=False)
     _leading_keys: ClassVar[tuple[str, ...]] = ()
     _order: tuple[str, ...] = PrivateAttr(default=())
@@ -154,3 +160,18 @@ class Activity(_WireModel):
     timestamp: Annotated[str | None, PlainValidator(optional(check_timestamp))] = None
     metadata: Metadata | None = None
     user: User | None = None
+
+
+def _build(model: type[_WireModel]) -> Callable[[], None]:
+    def build() -> None:
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+
+    build.__name__ = f"build_{model.__name__}"
+    return build
+
+
+def build_steps() -> tuple[Callable[[], None], ...]:
+    """Return the model builds as separate steps, nested models first; each does nothing when
+    its model is already built (first use builds a model by itself)."""
+    return (_build(Metadata), _build(User), _build(Activity))
