@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
+from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
 from xo_web.testing import START, FakeClock, MockTransport
@@ -103,7 +104,7 @@ def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
     environment = PageEnvironment(posted.append)
     bridge = WorkerBridge(mirror, environment, posted.append)
 
-    def refuse(_request: object) -> None:
+    def refuse(_request: HttpRequest) -> HttpResponse:
         raise TransportError("connection refused")
 
     transport = MockTransport(refuse)
@@ -119,3 +120,30 @@ def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
     assert any(m["key"].startswith("attraqtoutbox:") for m in writes)
     assert {m["healthyUntil"] for m in writes} == {0.0}
     assert tracker.healthy_until() == 0.0
+
+
+def test_an_opt_out_the_page_could_not_store_is_reported_as_consent() -> None:
+    """A refused write of the opt-out flag becomes a ConsentError report; the opt-out holds."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({}, posted.append)
+    environment = PageEnvironment(posted.append)
+    bridge = WorkerBridge(mirror, environment, posted.append)
+    tracker = Tracker(mirror, MockTransport(), environment=environment)
+    bridge.serve(tracker)
+    tracker.init("key")
+    tracker.opt_out()
+    bridge.receive({"xo": "failed", "key": "attraqtoptout", "message": "QuotaExceededError"})
+    [report] = [m for m in posted if m["xo"] == "report"]
+    assert report["detail"]["stage"] == "consent"
+    assert "QuotaExceededError" in report["detail"]["message"]
+    assert tracker.is_opted_out is True
+
+
+def test_other_refused_writes_are_a_warning() -> None:
+    """A refused outbox write is only a console warning: the value lives on in memory."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({}, posted.append)
+    bridge = WorkerBridge(mirror, PageEnvironment(posted.append), posted.append)
+    bridge.receive({"xo": "failed", "key": "attraqtoutbox:1", "message": "full"})
+    assert [m["xo"] for m in posted] == ["warn"]
+    assert "attraqtoutbox:1" in posted[0]["message"]

@@ -183,7 +183,7 @@ def test_page_hide_sends_what_the_worker_queued_with_keepalive(
 
 
 OUTBOX_HEADS = """Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox:'))
-  .map(k => JSON.parse(localStorage.getItem(k)))"""
+  .map(k => JSON.parse(localStorage.getItem(k))).sort((x, y) => x.at - y.at || x.seq - y.seq)"""
 
 
 def test_page_hide_hands_nothing_to_the_browser_while_the_collector_fails(

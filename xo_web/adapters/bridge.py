@@ -36,7 +36,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from xo_web.core.keys import KEY_PREFIX
+from xo_web.core.consent import OPT_OUT_NOT_SAVED, is_opt_out_value
+from xo_web.core.keys import KEY_PREFIX, OPT_OUT_STORAGE_KEY
 from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError
 from xo_web.facade.calls import Answer, Facade
@@ -186,12 +187,21 @@ class WorkerBridge:
             if self.environment.online and self._tracker is not None:
                 self._tracker.flush_soon()
         elif kind == "failed":
-            self.environment.warn(
-                f"xo_web: the page could not store {message.get('key')!r} "
-                f"({message.get('message')}); it is kept in the worker's memory"
-            )
+            self._refused(str(message.get("key")), str(message.get("message")))
         elif kind == "call":
             self._call(message)
+
+    def _refused(self, key: str, reason: str) -> None:
+        """The page's storage refused a write: the value lives on in memory (the mirror here,
+        the page's own copy for its page-hide flush). An opt-out that did not reach storage is
+        the Consent's failure case: reported, and held for the page's life."""
+        if key == OPT_OUT_STORAGE_KEY and is_opt_out_value(self.storage.get(key)):
+            self.environment.report(ConsentError(f"{OPT_OUT_NOT_SAVED} ({reason})"))
+        else:
+            self.environment.warn(
+                f"xo_web: the page's storage refused {key!r} ({reason}): what it refuses is "
+                "kept in memory for this page"
+            )
 
     def _call(self, message: Mapping[str, Any]) -> None:
         call_id, name, args = message.get("id"), message.get("name"), message.get("args")

@@ -167,6 +167,7 @@ def _storage_keys() -> dict[str, str]:
         "outbox": keys.OUTBOX_ENTRY_PREFIX,
         "pending": keys.PENDING_CALLS_PREFIX,
         "pause": keys.PAUSE_STORAGE_KEY,
+        "optOut": keys.OPT_OUT_STORAGE_KEY,
     }
 
 

@@ -15,6 +15,10 @@ from xo_web.errors import ConsentError
 
 OPT_OUT_VALUE = "true"
 WRITE_ATTEMPTS = 3
+OPT_OUT_NOT_SAVED = (
+    "xo_web: the opt-out could not be saved in browser storage; it holds for this page only, "
+    "and nothing is sent from it"
+)
 
 
 def is_opt_out_value(raw: object) -> bool:
@@ -49,12 +53,7 @@ class Consent:
                 self._held_for_page = False
                 return True
             free_space()
-        self._report(
-            ConsentError(
-                "xo_web: the opt-out could not be saved in browser storage; it holds for this "
-                "page only, and nothing is sent from it"
-            )
-        )
+        self._report(ConsentError(OPT_OUT_NOT_SAVED))
         return False
 
     def opt_in(self) -> None:

@@ -161,33 +161,71 @@
     region: data.region || null,
     collectUrl: data.collectUrl || null,
   };
-  if (data.worker !== undefined) {
-    // Worker mode: this file again, as a module worker; the page keeps only the bridge.
-    var worker = new Worker(script.src, { type: "module" });
+  if (data.worker === undefined || !bootInWorker(0)) bootHere();
+
+  function bootHere() {
+    import(runtime + "pyodide.mjs")
+      .then(function (mod) {
+        return mod.loadPyodide({
+          indexURL: runtime,
+          lockFileURL: runtime + "pyodide-lock.json",
+          packageBaseUrl: runtime,
+          packages: PACKAGES,
+          env: ENV,
+        });
+      })
+      .then(function (pyodide) {
+        xo.pyodide = pyodide;
+        pyodide.pyimport("xo_web.adapters.browser").install(config);
+      })
+      .catch(xo.__fail);
+  }
+
+  // Worker mode: this file again, as a module worker; the page keeps only the bridge. A
+  // bundle on another origin (a CDN) cannot be a worker's script, so the next try is a
+  // one-line module from a blob: URL that imports it (with CORS, as the main thread needs
+  // too). Where no worker starts (CSP worker-src, an opaque-origin frame) or each fails before
+  // it is ready, the SDK boots on the main thread with a warning: tracking matters more than
+  // where it runs.
+  function bootInWorker(from) {
+    var makers = [
+      function () { return new Worker(script.src, { type: "module" }); },
+      function () {
+        var module = "import " + JSON.stringify(script.src) + ";";
+        return new Worker(URL.createObjectURL(new Blob([module], { type: "text/javascript" })), { type: "module" });
+      },
+    ];
+    for (var i = from || 0; i < makers.length; i++) {
+      try {
+        watchWorker(makers[i](), i);
+        return true;
+      } catch (error) {
+        console.warn("[xo_web] a worker could not start: " + (error && error.message || error));
+      }
+    }
+    return false;
+  }
+
+  function watchWorker(worker, index) {
     var channel = new MessageChannel();
-    bridges.set(worker, connect(channel.port1));
+    var bridge = connect(channel.port1);
+    bridges.set(worker, bridge);
     worker.addEventListener("error", function (event) {
-      xo.__fail(new Error("xo_web worker: " + (event.message || "failed to start")));
+      if (bridge.meta) return report("worker", new Error(event.message || "worker error"));
+      event.preventDefault();
+      console.warn("[xo_web] a worker failed to start (" + (event.message || "error") + ")");
+      worker.terminate();
+      channel.port1.close();
+      xo.worker = null;
+      if (!bootInWorker(index + 1)) {
+        console.warn("[xo_web] no worker could start: booting on the main thread");
+        bootHere();
+      }
     });
     worker.postMessage({ xo: "boot", runtime: runtime, config: config, attach: attachMessage() }, [channel.port2]);
     xo.worker = worker;
-    return;
   }
-  import(runtime + "pyodide.mjs")
-    .then(function (mod) {
-      return mod.loadPyodide({
-        indexURL: runtime,
-        lockFileURL: runtime + "pyodide-lock.json",
-        packageBaseUrl: runtime,
-        packages: PACKAGES,
-        env: ENV,
-      });
-    })
-    .then(function (pyodide) {
-      xo.pyodide = pyodide;
-      pyodide.pyimport("xo_web.adapters.browser").install(config);
-    })
-    .catch(xo.__fail);
+
   // -- the page's side of the worker bridge ------------------------------------------------
 
   function readStorage(key) {
@@ -264,27 +302,42 @@
 
   function connect(port) {
     var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
-      healthyUntil: 0 };
+      healthyUntil: 0, unsaved: {}, refused: false };
 
     function post(message) {
       try { port.postMessage(message); } catch (error) { report("bridge", error); }
     }
     function changed(key) {
-      post({ xo: "changed", key: key, value: readStorage(key), seq: b.applied });
+      post({ xo: "changed", key: key, value: b.value(key), seq: b.applied });
     }
+    // The page's value of a key: what storage holds, or a write storage refused.
+    b.value = function (key) {
+      return Object.prototype.hasOwnProperty.call(b.unsaved, key) ? b.unsaved[key] : readStorage(key);
+    };
+    // Applies one write. What storage refuses (full, blocked) is kept in the page's memory for
+    // the page-hide flush, and the worker is told: once, and for the opt-out flag every time
+    // (it reports that as a ConsentError; the opt-out holds for the page, as on the main thread).
+    b.write = function (key, value) {
+      delete b.unsaved[key];
+      try {
+        if (value === null) localStorage.removeItem(key);
+        else localStorage.setItem(key, value);
+        return true;
+      } catch (error) {
+        if (value !== null) b.unsaved[key] = value;
+        if (!b.refused || key === KEYS.optOut) {
+          post({ xo: "failed", key: key, message: String(error && error.message || error) });
+        }
+        b.refused = true;
+        return false;
+      }
+    };
 
     port.onmessage = function (event) {
       var m = event.data || {};
       if (typeof m.healthyUntil === "number") b.healthyUntil = m.healthyUntil;
       if (m.xo === "set") {
-        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) {
-          try {
-            if (m.value === null) localStorage.removeItem(m.key);
-            else localStorage.setItem(m.key, m.value);
-          } catch (error) {
-            post({ xo: "failed", key: m.key, message: String(error && error.message || error) });
-          }
-        }
+        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, m.value);
         b.applied = m.seq;
       } else if (m.xo === "ready") {
         var first = !b.meta;
@@ -372,9 +425,10 @@
     var meta = b.meta;
     if (!meta || !meta.tab || !meta.endpoint) return;
     var now = Date.now() / 1000, entries = [];
-    ownKeys().forEach(function (key) {
+    var keys = ownKeys().filter(function (key) { return !(key in b.unsaved); });
+    keys.concat(Object.keys(b.unsaved)).forEach(function (key) {
       if (key.indexOf(OUTBOX) !== 0) return;
-      var raw = readStorage(key), at = raw ? raw.indexOf(',"body":[') : -1;
+      var raw = b.value(key), at = raw ? raw.indexOf(',"body":[') : -1;
       if (at < 0) return;
       try {
         var head = JSON.parse(raw.slice(0, at) + "}");
@@ -407,7 +461,7 @@
         if (!healthy || e.head.n !== 0) return;
         var head = Object.assign({}, e.head, { fl: token, until: now + UNLOAD.leaseS, h: true });
         var text = JSON.stringify(head);
-        try { localStorage.setItem(e.key, text.slice(0, -1) + ',"body":[' + e.body + "]}"); } catch (error) { return; }
+        b.write(e.key, text.slice(0, -1) + ',"body":[' + e.body + "]}");
         changed(e.key);
       });
       chunk = [];

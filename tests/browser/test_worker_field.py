@@ -1,0 +1,160 @@
+"""Worker mode (``xo.js data-worker``) where shops meet it: an outage while a tab closes, full
+storage, an opaque-origin frame.
+
+The same cases as ``test_field`` on the main thread; here the SDK lives in a worker and the
+page's ``xo.js`` owns storage and the page-hide flush.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from tests.browser.conftest import BUNDLE_PREFIX
+from tests.browser.pages import HEAD, js_page
+from tests.browser.test_delivery import products, settle
+from tests.browser.test_field import FILL_STORAGE
+from tests.support.browser import Answer, Network, wait_for
+from tests.support.static_site import StaticSite
+
+PATIENT = {"retryBaseS": 0.3, "retryCapS": 0.6, "maxAttempts": 1000}
+OK: Answer = (200, {"profiles": {}}, {})
+REFUSE_WRITES = """() => {
+  Storage.prototype.setItem = () => { throw new DOMException("refused", "QuotaExceededError"); };
+}"""
+
+
+def boot_worker(page: Page, site: StaticSite, path: str, **init: Any) -> None:
+    """Open a worker-mode page at ``path`` and init it from page JS with ``init``'s options."""
+    page.goto(site.add_page(path, js_page(tracker_key=None, extra_attrs="data-worker")))
+    options = {"trackerKey": "test-key", **init}
+    page.evaluate("o => xo.ready.then(() => xo.init({activity: o}))", options)
+    assert page.evaluate("xo.worker instanceof Worker") is True
+
+
+def send(page: Page, product: str) -> Any:
+    """Send a view of ``product`` from page JavaScript and return the resolved outcome."""
+    return page.evaluate("p => xo.activity.send({action: 'view', target: {product: p}})", product)
+
+
+def test_a_worker_tab_closed_during_an_outage_loses_nothing(
+    context: BrowserContext, page: Page, site: StaticSite, network: Network
+) -> None:
+    """The first send fails, three more follow, the tab closes: a new tab delivers all four."""
+    network.responder = lambda _request: None  # connection refused
+    boot_worker(page, site, "/wf/outage.html", delivery=PATIENT, timeoutS=1.0)
+    assert send(page, "p1")["queued"] is True
+    for product in ("p2", "p3", "p4"):
+        page.wait_for_timeout(300)
+        page.evaluate("p => { xo.activity.send({action: 'view', target: {product: p}}); }", product)
+    page.wait_for_timeout(100)
+    page.close()  # a real close: pagehide, keepalive requests, the worker goes with the page
+    network.responder = lambda _request: OK
+    later = context.new_page()
+    boot_worker(later, site, "/wf/outage.html", delivery=PATIENT, timeoutS=1.0)
+    settle(later, network, 4, timeout_ms=40_000)
+    assert sorted(set(products(network.accepted))) == ["p1", "p2", "p3", "p4"]
+
+
+def test_a_worker_opt_out_with_full_storage_survives_a_reload(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """With activities queued and localStorage full, optOut() is still there after a reload."""
+    network.responder = lambda _request: None
+    boot_worker(page, site, "/wf/full-opt-out.html", delivery=PATIENT)
+    for product in ("p1", "p2", "p3"):
+        send(page, product)
+    assert page.evaluate(FILL_STORAGE) == "full"
+    page.evaluate("xo.activity.optOut()")
+    assert page.evaluate("xo.activity.isOptedOut()") is True
+    page.reload()
+    boot_worker(page, site, "/wf/full-opt-out.html")
+    assert page.evaluate("xo.activity.isOptedOut()") is True
+    assert page.evaluate("localStorage.getItem('attraqtoptout')") == "true"
+    assert page.evaluate("xo.activity.send({action: 'view', target: {}})") is None
+
+
+def test_an_opt_out_storage_refuses_is_reported_and_holds_for_the_page(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """When storage refuses every write, the opt-out is an xo:error "consent" and still holds."""
+    boot_worker(page, site, "/wf/refused-opt-out.html")
+    page.evaluate("addEventListener('xo:error', e => { window.said = e.detail; })")
+    page.evaluate(REFUSE_WRITES)
+    page.evaluate("xo.activity.optOut()")
+    detail: Any = wait_for(page, "window.said", 10_000)
+    assert detail["stage"] == "consent"
+    assert page.evaluate("xo.activity.isOptedOut()") is True
+    assert page.evaluate("xo.activity.send({action: 'view', target: {}})") is None
+    assert network.collected == []
+
+
+def test_what_full_storage_refused_leaves_on_page_hide(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """A send kept only in memory (storage full) still leaves on the page-hide request."""
+    network.responder = lambda _request: None
+    boot_worker(page, site, "/wf/full-hide.html", delivery={"retryBaseS": 3600})
+    assert page.evaluate(FILL_STORAGE) == "full"
+    assert send(page, "kept")["queued"] is True
+    stored = "Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox:')).length"
+    assert page.evaluate(stored) == 0
+    before = len(network.collected)
+    network.responder = lambda _request: OK
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    settle(page, network, 1, timeout_ms=10_000)
+    assert [r.body[0]["target"] for r in network.collected[before:]] == [{"product": "kept"}]
+
+
+def sandboxed_worker_page(site: StaticSite) -> str:
+    """A page embedding an opaque-origin frame that loads xo.js in worker mode and sends."""
+    frame = (
+        f"{HEAD}<script src='{site.origin}{BUNDLE_PREFIX}xo.js' data-tracker-key='test-key' "
+        "data-worker></script><script>"
+        "xo.ready.then(() => xo.activity.send({action: 'view', target: {product: 'framed'}}))"
+        ".then(outcome => parent.postMessage({outcome: outcome, worker: !!xo.worker}, '*'),"
+        "      error => parent.postMessage({error: String(error)}, '*'));"
+        "</script></head><body></body></html>"
+    )
+    return (
+        f"{HEAD}<script>window.addEventListener('message', e => {{ window.framed = e.data; }});"
+        "</script></head><body>"
+        f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(frame)}"></iframe></body></html>'
+    )
+
+
+def test_a_sandboxed_frame_in_worker_mode_delivers(
+    page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
+) -> None:
+    """In an opaque-origin frame worker mode still settles send() and delivers."""
+    page.goto(site.add_page("/wf/sandboxed.html", sandboxed_worker_page(site)))
+    message: Any = wait_for(page, "window.framed", boot_timeout_ms)
+    assert "error" not in message, json.dumps(message)
+    assert message["outcome"]["ok"] is True
+    assert products(network.accepted) == ["framed"]
+
+
+@pytest.fixture
+def shop() -> Iterator[StaticSite]:
+    """A second local site, another origin: the shop whose pages load the bundle from ``site``."""
+    server = StaticSite().start()
+    yield server
+    server.stop()
+
+
+def test_a_bundle_on_another_origin_runs_in_a_worker(
+    page: Page, site: StaticSite, shop: StaticSite, network: Network
+) -> None:
+    """xo.js from a CDN-like origin boots its worker, keeps the shop's storage and delivers."""
+    script = f"<script src='{site.origin}{BUNDLE_PREFIX}xo.js' data-worker></script>"
+    page.goto(shop.add_page("/cdn.html", f"{HEAD}{script}</head><body></body></html>"))
+    page.evaluate("xo.ready.then(() => xo.init({activity: {trackerKey: 'test-key'}}))")
+    assert page.evaluate("xo.worker instanceof Worker") is True
+    assert send(page, "cdn")["ok"] is True
+    session = page.evaluate("localStorage.getItem('attraqtsessionid')")
+    assert [a["user"]["identities"]["sessionid"] for a in network.accepted] == [session]
