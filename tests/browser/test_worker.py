@@ -7,6 +7,7 @@ after a send loses nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from playwright.sync_api import BrowserContext, Page
 from tests.browser.conftest import BUNDLE_PREFIX
 from tests.browser.pages import HEAD, js_page
 from tests.support.browser import Network, wait_for
+from tests.support.static_site import Page as SitePage
 from tests.support.static_site import StaticSite
 
 SESSION = "localStorage.getItem('attraqtsessionid')"
@@ -207,3 +209,43 @@ def test_page_hide_hands_nothing_to_the_browser_while_the_collector_fails(
         {"pathToPage": "/two"},
     ]
     assert not any(h.get("h") for h in heads)
+
+
+def module_worker_script() -> str:
+    """A shop's own module worker: the bundle's Pyodide, xo_web, one send; posts the result."""
+    runtime = f"{BUNDLE_PREFIX}pyodide/"
+    python = (
+        "from xo_web import activity\n"
+        "activity.init('test-key')\n"
+        "outcome = await activity.send({'action': 'view', 'target': {'pathToPage': '/own'}})\n"
+        "{'sessionId': activity.session_id, 'ok': outcome.ok}\n"
+    )
+    return (
+        f'import {{ loadPyodide }} from "{runtime}pyodide.mjs";\n'
+        f'const base = new URL("{runtime}", location.href).href;\n'
+        "const pyodide = await loadPyodide({indexURL: base, lockFileURL: base +"
+        ' "pyodide-lock.json", packageBaseUrl: base, packages: ["xo-web"]});\n'
+        f"const said = await pyodide.runPythonAsync({json.dumps(python)});\n"
+        "postMessage(said.toJs({dict_converter: Object.fromEntries}));\n"
+    )
+
+
+def test_a_shops_own_module_worker_is_bridged_by_connect_worker(
+    page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
+) -> None:
+    """A module worker running the bundle's Pyodide tracks with the page's own session id."""
+    site.pages["/w/own-worker.mjs"] = SitePage(
+        module_worker_script().encode(), content_type="text/javascript"
+    )
+    page.goto(site.add_page("/w/own.html", js_page(tracker_key=None)))
+    session = page.evaluate("xo.ready.then(() => xo.activity.getSessionId())")
+    page.evaluate(
+        """() => {
+      const worker = new Worker('/w/own-worker.mjs', {type: 'module'});
+      xo.connectWorker(worker);
+      worker.addEventListener('message', e => { window.workerSaid = e.data; });
+    }"""
+    )
+    said = wait_for(page, "window.workerSaid", boot_timeout_ms)
+    assert said == {"sessionId": session, "ok": True}
+    assert [a["target"] for a in network.accepted] == [{"pathToPage": "/own"}]
