@@ -15,7 +15,6 @@ activity is JSON-encoded once: an Entry carries the text and UTF-8 size of each 
 the stored form and the request body reuse.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from xo_web.errors import ValidationError
 from xo_web.wire import (
     MAX_BATCH_SIZE,
     SESSION_IDENTITY,
+    compact,
     dumps,
     json_array_size,
     loads_strict,
@@ -98,8 +98,9 @@ class Entry:
         """Return the UTF-8 size of this entry's activities as one JSON array."""
         return json_array_size(self.encoded().sizes)
 
-    def encode(self) -> str:
-        """Return the stored JSON form (the activities' texts are reused, not re-encoded)."""
+    def header(self) -> str:
+        """Return the stored form's opening: every field but the sends' counts and the body,
+        without the closing brace (an open entry keeps it while sends are appended)."""
         head: dict[str, object] = {
             "v": FORMAT_VERSION,
             "id": self.id,
@@ -113,19 +114,46 @@ class Entry:
             "until": self.until,
             "h": self.handed,
         }
-        if len(self.parts) > 1:
-            head[_PARTS_FIELD] = list(self.parts)
-        texts = self.encoded().texts
         # The header is ours (validated ids and finite numbers) and read back only by Python:
         # the C encoder is enough. The activities keep the wire text made by models.dumps.
-        header = json.dumps(head, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        return header[:-1] + ',"body":[' + ",".join(texts) + "]}"
+        return compact(head)[:-1]
+
+    def encode(self) -> str:
+        """Return the stored JSON form (the activities' texts are reused, not re-encoded)."""
+        return stored_form(self.header(), self.parts, self.encoded().texts)
+
+    def with_sends(
+        self,
+        batch: tuple[dict[str, Any], ...],
+        texts: tuple[str, ...],
+        sizes: tuple[int, ...],
+        *,
+        size: int,
+    ) -> "Entry":
+        """Return this entry (with its texts) plus one more send, whose stored form is `size`
+        bytes. Built by copying the fields, not with `dataclasses.replace`: the send path
+        appends to the open entry on every call."""
+        grown: Entry = object.__new__(Entry)
+        fields = grown.__dict__
+        fields.update(self.__dict__)
+        fields["body"] = self.body + batch
+        fields["texts"] = self.texts + texts
+        fields["sizes"] = self.sizes + sizes
+        fields["parts"] = (*self.part_counts, len(batch))
+        fields["size"] = size
+        return grown
 
     def sized(self) -> tuple["Entry", str]:
         """Return this entry with its texts and stored size filled in, and the stored form."""
         entry = self.encoded()
         raw = entry.encode()
         return replace(entry, size=utf8_len(raw)), raw
+
+
+def stored_form(header: str, parts: tuple[int, ...], texts: Iterable[str]) -> str:
+    """Return the stored JSON form from an entry's `header()`, its sends' counts and texts."""
+    counts = f',"{_PARTS_FIELD}":[{",".join(map(str, parts))}]' if len(parts) > 1 else ""
+    return header + counts + ',"body":[' + ",".join(texts) + "]}"
 
 
 def order_key(entry: Entry) -> tuple[float, str, int]:

@@ -11,15 +11,15 @@ request can be narrowed down to the send that caused it.
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from xo_web.core.loop import schedulable_loop
 from xo_web.core.ports import Clock, IdFactory
-from xo_web.delivery.entry import Entry
+from xo_web.delivery.entry import Entry, stored_form
 from xo_web.delivery.outbox import Outbox
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.delivery.waiters import Waiters
-from xo_web.wire import MAX_BATCH_SIZE, json_array_size
+from xo_web.wire import MAX_BATCH_SIZE, json_array_size, utf8_len
 
 # The body of an open entry: each send of a tick rewrites it, so it stays small (requests
 # still merge entries up to MAX_BATCH_SIZE / 64 KiB); one page-hide chunk can carry it.
@@ -63,6 +63,9 @@ class Intake:
         self.seq = 0
         self.last_created = 0.0
         self.open: str | None = None  # the entry this tick's sends are appended to
+        # The open entry as last written, and its stored form's header (it does not change
+        # while sends are appended; recomputed if the entry was changed elsewhere).
+        self._header: tuple[Entry | None, str] = (None, "")
 
     def continue_from(self, previous: "Intake") -> None:
         """Carry on the order of a previous Intake of this tab (re-init)."""
@@ -109,24 +112,24 @@ class Intake:
             or current.flight is not None
             or current.attempts
             or len(current.body) + len(batch) > MAX_BATCH_SIZE
-            or json_array_size((*current.encoded().sizes, *sizes)) > COALESCE_BYTES
+            or json_array_size(current.encoded().sizes + sizes) > COALESCE_BYTES
         ):
             self.open = None
             return None
         current = current.encoded()
-        grown = replace(
-            current,
-            body=current.body + tuple(batch),
-            texts=current.texts + texts,
-            sizes=current.sizes + sizes,
-            parts=(*current.part_counts, len(batch)),
-        )
-        evicted = self._outbox.grow(grown, keep=self.protected())
+        if self._header[0] is not current:
+            self._header = (current, current.header())
+        parts = (*current.part_counts, len(batch))
+        raw = stored_form(self._header[1], parts, current.texts + texts)
+        grown = current.with_sends(tuple(batch), texts, sizes, size=utf8_len(raw))
+        evicted = self._outbox.grow(grown, keep=self.protected, raw=raw)
         if evicted is None:
             self.open = None
             return None
+        self._header = (grown, self._header[1])
         self._waiters.add_send(current.id, len(current.part_counts))
-        self._evicted(evicted)
+        if evicted:
+            self._evicted(evicted)
         return current.id
 
     def _start_entry(
@@ -151,7 +154,7 @@ class Intake:
             sizes=sizes,
         )
         self._waiters.open_entry(entry.id)
-        evicted = self._outbox.add(entry, keep=self.protected())
+        evicted = self._outbox.add(entry, keep=self.protected)
         self.open = None
         if loop is not None and len(batch) < MAX_BATCH_SIZE:
             self.open = entry.id

@@ -28,6 +28,9 @@ from xo_web.delivery.retry import RetryPolicy
 
 REFRESH_BEFORE_EVICT_EVERY = 100  # adds between two re-reads of storage when a cap is hit
 
+Keep = Iterable[str] | Callable[[], Iterable[str]]
+"""Ids of entries never to evict, or a function returning them (called only when evicting)."""
+
 
 class KeyedStorage(Protocol):
     """A Storage that never raises, lists its keys and says whether its last read failed.
@@ -179,34 +182,44 @@ class Outbox:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def add(self, entry: Entry, *, keep: Iterable[str] = ()) -> list[Entry]:
+    def add(self, entry: Entry, *, keep: Keep = ()) -> list[Entry]:
         """Write `entry` through (or keep it in memory if storage is full for it), then evict
-        the oldest entries beyond the caps (never those with an id in `keep`); return them."""
+        the oldest entries beyond the caps (never those with an id in `keep`, or in what
+        `keep()` returns); return them."""
         entry, raw = entry.sized()
         if self._fits_storage(entry):
             self._write(entry, raw)
         else:
             self._put(entry, stored=False)
         self._adds_since_refresh += 1
-        return self._evict(keep={entry.key, *(OUTBOX_ENTRY_PREFIX + i for i in keep)})
+        return self._evict_beyond_caps(entry, keep)
 
-    def grow(self, entry: Entry, *, keep: Iterable[str] = ()) -> list[Entry] | None:
+    def grow(self, entry: Entry, *, keep: Keep = (), raw: str | None = None) -> list[Entry] | None:
         """Replace the open entry by `entry` (the same one with more sends), written through.
 
+        `raw` is its stored form when the caller has it (then `entry.size` must be its size).
         Return the entries evicted for it, or None (nothing changed) when the grown entry no
         longer fits where the open one lives; the caller then starts a new entry.
         """
-        old = self._index.get(entry.key)
+        key = entry.key
+        old = self._index.get(key)
         if old is None:
             return None
-        entry, raw = entry.sized()
-        if entry.key in self._stored:
+        if raw is None:
+            entry, raw = entry.sized()
+        if key in self._stored:
             if not self._fits_storage(entry, replacing=old):
                 return None
             self._write(entry, raw)
         else:
             self._put(entry, stored=False)
-        return self._evict(keep={entry.key, *(OUTBOX_ENTRY_PREFIX + i for i in keep)})
+        return self._evict_beyond_caps(entry, keep)
+
+    def _evict_beyond_caps(self, entry: Entry, keep: Keep) -> list[Entry]:
+        if not self._over():
+            return []
+        ids = keep() if callable(keep) else keep
+        return self._evict(keep={entry.key, *(OUTBOX_ENTRY_PREFIX + i for i in ids)})
 
     def save(self, entry: Entry) -> None:
         """Write the current state of `entry` (where it lives: storage or memory)."""

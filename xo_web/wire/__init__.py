@@ -26,10 +26,12 @@ if sys.platform == "emscripten":  # pragma: no cover (CPython keeps its plugins)
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from xo_web.wire.encoding import (
+    compact,
     dumps,
     js_number,
     json_array_size,
     loads_strict,
+    plain_float,
     serialized_size,
     utf8_len,
 )
@@ -113,6 +115,7 @@ __all__ = [
     "User",
     "check_activity_size",
     "check_user_size",
+    "compact",
     "dumps",
     "is_session_id",
     "join_field",
@@ -126,6 +129,7 @@ __all__ = [
     "parse_text",
     "parse_traits",
     "parse_user",
+    "plain_float",
     "serialized_size",
     "to_wire",
     "utf8_len",

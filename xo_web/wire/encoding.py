@@ -8,8 +8,12 @@ Python's json module would otherwise accept). The SDK and the demo collector bot
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
+from json import encoder as json_encoder
+from typing import Any
+
+_c_make_encoder: Any = getattr(json_encoder, "c_make_encoder", None)  # None without _json
 
 
 def utf8_len(text: str) -> int:
@@ -71,6 +75,41 @@ def _encode(value: object) -> Iterator[str]:
         yield "]"
     else:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _python_encoder() -> Callable[[object], str]:
+    encoder = json.JSONEncoder(
+        separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+    )
+    return encoder.encode
+
+
+def _not_json(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _c_encoder() -> Callable[[object], str]:
+    if _c_make_encoder is None:  # pragma: no cover (CPython and Pyodide both have _json)
+        return _python_encoder()
+    strings = json_encoder.encode_basestring
+    chunks = _c_make_encoder(None, _not_json, strings, None, ":", ",", False, False, False)
+
+    def encode(value: object) -> str:
+        return "".join(chunks(value, 0))
+
+    return encode
+
+
+compact: Callable[[object], str] = _c_encoder()
+"""Encode JSON-able `value` with the C encoder, compact, like `dumps` — provided every float
+in it is plain (`plain_float`): the C encoder writes floats with ``repr``."""
+
+
+def plain_float(number: float) -> bool:
+    """True when ``repr(number)`` is how JavaScript writes it too: finite, not integral, and
+    between 1e-4 and 1e16 in size (neither writes an exponent there, and both write the
+    shortest digits that round-trip)."""
+    return 1e-4 <= abs(number) < 1e16 and not number.is_integer()
 
 
 def js_number(number: float) -> str:
