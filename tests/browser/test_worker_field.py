@@ -158,3 +158,24 @@ def test_a_bundle_on_another_origin_runs_in_a_worker(
     assert send(page, "cdn")["ok"] is True
     session = page.evaluate("localStorage.getItem('attraqtsessionid')")
     assert [a["user"]["identities"]["sessionid"] for a in network.accepted] == [session]
+
+
+def test_two_worker_tabs_share_the_queue_without_loss_or_duplicates(
+    context: BrowserContext, page: Page, site: StaticSite, network: Network
+) -> None:
+    """One tab's queue and both tabs' new sends are each accepted once while two workers flush."""
+    network.responder = lambda _request: None
+    boot_worker(page, site, "/wf/tab-a.html", delivery=PATIENT)
+    queued = [f"a{i}" for i in range(8)]
+    for product in queued:
+        send(page, product)
+    network.responder = lambda _request: OK
+    other = context.new_page()
+    boot_worker(other, site, "/wf/tab-b.html", delivery=PATIENT)
+    more = []
+    for i in range(6):
+        for tab, name in ((page, f"a-more{i}"), (other, f"b-more{i}")):
+            tab.evaluate("p => { xo.activity.send({action: 'view', target: {product: p}}); }", name)
+            more.append(name)
+    settle(page, network, len(queued) + len(more), timeout_ms=30_000)
+    assert sorted(products(network.accepted)) == sorted([*queued, *more])

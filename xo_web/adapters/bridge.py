@@ -14,11 +14,13 @@ page → worker
     localStorage, read after the page applied the worker's writes up to ``seq`` (another tab
     wrote it, or the page's own page-hide flush did); ``reset`` {snapshot, seq}: the same for
     every key (another tab cleared localStorage); ``online`` {online}; ``failed``
-    {key, message}: the page could not apply a write.
+    {key, message}: the page could not apply a write; ``synced`` {id, seq, snapshot}: the
+    answer to ``sync`` (``xo_web.adapters.synced``).
 
 worker → page
     ``hello`` (with the port, PyScript workers only); ``set`` {key, value, seq} (value None:
-    remove); ``ready`` {tab, endpoint, timeoutS, trackerKey}: init ran, page JS may call;
+    remove); ``sync`` {id, snapshot}: answer once the writes before are applied; ``ready``
+    {tab, endpoint, trackerKey}: init ran, page JS may call;
     ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
     ``report`` {detail}. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
     when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
@@ -148,6 +150,7 @@ class WorkerBridge:
         self._tracker: Tracker | None = None
         self._facade: Facade | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_synced: Callable[[Mapping[str, Any]], None] | None = None  # a PageSync's
 
     def serve(self, tracker: Tracker) -> None:
         """Answer page calls with ``tracker``."""
@@ -190,6 +193,8 @@ class WorkerBridge:
             self._refused(str(message.get("key")), str(message.get("message")))
         elif kind == "call":
             self._call(message)
+        elif kind == "synced" and self.on_synced is not None:
+            self.on_synced(message)
 
     def _refused(self, key: str, reason: str) -> None:
         """The page's storage refused a write: the value lives on in memory (the mirror here,

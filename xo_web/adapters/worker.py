@@ -25,6 +25,7 @@ from pyodide.ffi import can_run_sync, create_proxy, jsnull, run_sync
 
 from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
 from xo_web.adapters.browser import FetchTransport, to_js_value, to_py_argument, web_locks
+from xo_web.adapters.synced import PageSync, SyncedLocks
 from xo_web.core.tracker import Tracker
 
 CONNECT_TIMEOUT_S = 10.0
@@ -66,7 +67,11 @@ def _start(port: Any, attach: Any) -> Tracker:
     refused, online = _field(attach, "refused") is True, _field(attach, "online") is not False
     environment = PageEnvironment(post, refused=refused, online=online)
     bridge = WorkerBridge(storage, environment, post)
-    tracker = Tracker(storage, FetchTransport(), environment=environment, locks=web_locks())
+    sync = PageSync(post, storage)
+    bridge.on_synced = sync.answered
+    page_locks = web_locks()
+    locks = SyncedLocks(page_locks, sync) if page_locks is not None else None
+    tracker = Tracker(storage, FetchTransport(), environment=environment, locks=locks)
     tracker.on_init = bridge.announce
     bridge.serve(tracker)
 

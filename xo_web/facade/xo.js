@@ -311,6 +311,11 @@
       post({ xo: "changed", key: key, value: b.value(key), seq: b.applied });
     }
     // The page's value of a key: what storage holds, or a write storage refused.
+    b.snapshot = function () {
+      var values = snapshot();
+      Object.keys(b.unsaved).forEach(function (key) { values[key] = b.unsaved[key]; });
+      return values;
+    };
     b.value = function (key) {
       return Object.prototype.hasOwnProperty.call(b.unsaved, key) ? b.unsaved[key] : readStorage(key);
     };
@@ -349,6 +354,8 @@
         var call = b.calls[m.id];
         delete b.calls[m.id];
         if (call) m.error ? call.reject(new Error(m.error)) : call.resolve(m.value);
+      } else if (m.xo === "sync") { // answered after every write posted before it
+        post({ xo: "synced", id: m.id, seq: b.applied, snapshot: m.snapshot ? b.snapshot() : null });
       } else if (m.xo === "warn") {
         console.warn(m.message);
       } else if (m.xo === "report") {
@@ -359,7 +366,7 @@
     };
     w.addEventListener("storage", function (event) {
       if (event.storageArea && event.storageArea !== w.localStorage) return;
-      if (event.key === null) post({ xo: "reset", snapshot: snapshot(), seq: b.applied });
+      if (event.key === null) post({ xo: "reset", snapshot: b.snapshot(), seq: b.applied });
       else if (event.key.indexOf(PREFIX) === 0) changed(event.key);
     });
     ["online", "offline"].forEach(function (name) {
