@@ -249,3 +249,34 @@ def test_a_shops_own_module_worker_is_bridged_by_connect_worker(
     said = wait_for(page, "window.workerSaid", boot_timeout_ms)
     assert said == {"sessionId": session, "ok": True}
     assert [a["target"] for a in network.accepted] == [{"pathToPage": "/own"}]
+
+
+PENDING_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('attraqtpending:'))"
+
+
+def test_a_send_the_worker_never_took_is_replayed_by_the_next_page(
+    context: BrowserContext, site: StaticSite, network: Network
+) -> None:
+    """A send still between page and worker when the page goes is kept and sent by the next page."""
+    url = site.add_page("/w/pending.html", worker_js_page())
+    first = context.new_page()
+    first.goto(url)
+    first.evaluate("xo.ready.then(() => xo.activity.getSessionId())")
+    kept = first.evaluate(
+        """() => {
+      xo.activity.send({action: 'click', target: {product: 'in-between'}});
+      window.dispatchEvent(new PageTransitionEvent('pagehide'));
+      xo.worker.terminate();  // the page goes, and its worker with it, before any answer
+      return """
+        + PENDING_KEYS
+        + """.length;
+    }"""
+    )
+    assert kept == 1
+    first.close()
+
+    second = context.new_page()
+    second.goto(url)
+    second.evaluate("xo.ready")
+    wait_until(second, lambda: with_target(network, {"product": "in-between"}), 20_000)
+    assert second.evaluate(PENDING_KEYS + ".length") == 0
