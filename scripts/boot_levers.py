@@ -35,6 +35,7 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 HEARTBEAT = """
+try { localStorage.clear(); } catch (e) {}  // each boot starts with no outbox left over
 window.__gaps = []; (function () {
   var last = performance.now();
   function tick() {
@@ -72,8 +73,32 @@ const t2 = performance.now();
 window.__spans = [t1 - t0, t2 - t1];
 window.__ready = t2;
 </script>"""
-PAGES = {"bare": BARE, "xo": XO % "", "xo-worker": XO % "data-worker", "steps": STEPS}
-Figures = tuple[float, float, float, float, float, float]
+WHEELS = """<!doctype html><script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+const runtime = new URL("./pyodide/", location.href).href;
+const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
+  packageBaseUrl: runtime});
+const tbt = (a, b) => window.__gaps.filter(g => g[0] >= a && g[0] < b)
+  .reduce((sum, g) => sum + Math.max(0, g[1] - g[0] - 50), 0);
+const t0 = performance.now();
+await py.loadPackage(["annotated-types", "typing-extensions", "typing-inspection", "pyodide-http"]);
+const t1 = performance.now();
+await py.loadPackage(["pydantic-core"]);
+const t2 = performance.now();
+await py.loadPackage(["pydantic", "xo-web"]);
+const t3 = performance.now();
+await new Promise(r => setTimeout(r, 100));
+window.__spans = [t1 - t0, t2 - t1, t3 - t2, tbt(t0, t1), tbt(t1, t2), tbt(t2, t3)];
+window.__ready = t3;
+</script>"""
+PAGES = {
+    "bare": BARE,
+    "xo": XO % "",
+    "xo-worker": XO % "data-worker",
+    "steps": STEPS,
+    "wheels": WHEELS,
+}
+Figures = tuple[float, float, float, float, list[float]]
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -99,8 +124,10 @@ def blocking(gaps: list[list[float]], until: float) -> float:
 
 def measure(page: Page, url: str) -> Figures:
     """Open ``url``; return (ready ms, blocking ms before ready, blocking ms in the 2 s after
-    ready — the warm-up and the first send, for instance —, first send ms, import span ms,
-    install span ms); a figure the page does not record is 0."""
+    ready — the warm-up and the first send, for instance —, first send ms, the page's own
+    spans: import and install ms on ``steps``; on ``wheels`` loading the wheels pydantic-core
+    needs not, pydantic-core's, then pydantic's and xo_web's, then the heartbeat blocking of
+    each); a figure not recorded is 0."""
     page.goto(url)
     page.wait_for_function("window.__ready !== undefined", timeout=120_000)
     page.wait_for_timeout(2000)
@@ -108,8 +135,8 @@ def measure(page: Page, url: str) -> Figures:
     gaps = page.evaluate("window.__gaps")
     after = sum(max(0.0, b - a - 50) for a, b in gaps if ready <= a < ready + 2000)
     first = float(page.evaluate("window.__firstSend || 0"))
-    spans = page.evaluate("window.__spans || [0, 0]")
-    return ready, blocking(gaps, ready), after, first, float(spans[0]), float(spans[1])
+    spans = [float(x) for x in page.evaluate("window.__spans || []")]
+    return ready, blocking(gaps, ready), after, first, spans
 
 
 def main(argv: list[str]) -> int:
@@ -167,7 +194,7 @@ def main(argv: list[str]) -> int:
                 ),
                 "blocking_after_ready_ms": round(statistics.median(column[2])),
                 "first_send_ms": round(statistics.median(column[3]), 1),
-                "spans_import_install_ms": [round(statistics.median(column[i])) for i in (4, 5)],
+                "spans_ms": [round(statistics.median(x)) for x in zip(*column[4], strict=True)],
             }
     print(json.dumps(summary, indent=1))
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from xo_web import __version__
+from xo_web.bundler.boot_modules import BOOT_MODULES
 from xo_web.bundler.errors import BundleError
 from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_VERSION, PYSCRIPT_VERSION, XO_WEB_DEPENDS
 from xo_web.bundler.pycompile import compile_wheels
@@ -154,6 +155,7 @@ def _write_loader(out: Path) -> None:
         template.replace("__XO_QUEUEABLE__", json.dumps(list(QUEUEABLE_JS_NAMES)))
         .replace("__XO_GETTERS__", json.dumps(getters))
         .replace("__XO_PACKAGES__", json.dumps(list(BROWSER_PACKAGES)))
+        .replace("__XO_BOOT_MODULES__", json.dumps(list(BOOT_MODULES)))
         .replace("__XO_KEYS__", json.dumps(_storage_keys()))
         .replace("__XO_UNLOAD__", json.dumps(_unload_limits()))
     )

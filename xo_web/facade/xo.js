@@ -30,6 +30,10 @@
   var PACKAGES = __XO_PACKAGES__;
   // Skips pydantic's importlib.metadata scan for plugins (about a second in Pyodide).
   var ENV = { PYDANTIC_DISABLE_PLUGINS: "__all__" };
+  // Imported a few per task before install() (xo_web/bundler/boot_modules.py), so importing
+  // pydantic and the standard library is not one long task on the page's main thread.
+  var BOOT_MODULES = __XO_BOOT_MODULES__;
+  var SLICE_MS = 20;
   var KEYS = __XO_KEYS__; // xo_web/core/keys.py
   var PREFIX = KEYS.prefix, OUTBOX = KEYS.outbox, PENDING = KEYS.pending;
   var UNLOAD = __XO_UNLOAD__; // xo_web/delivery/unload.py and dispatch.py: chunk and budget
@@ -174,6 +178,7 @@
           env: ENV,
         });
       })
+      .then(importInSlices)
       .then(function (pyodide) {
         xo.pyodide = pyodide;
         pyodide.pyimport("xo_web.adapters.browser").install(config);
@@ -508,6 +513,27 @@
         .catch(function (error) {
           port.postMessage({ xo: "report", detail: { stage: "boot", message: String(error && error.message || error) } });
         });
+    });
+  }
+
+  // -- boot: the imports, in slices --------------------------------------------------------
+
+  // Imports BOOT_MODULES for at most SLICE_MS per task, then lets the page run; resolves with
+  // pyodide. A name that fails is skipped: install()'s own import then raises the real error.
+  function importInSlices(pyodide) {
+    return new Promise(function (resolve) {
+      var next = 0, channel = new MessageChannel();
+      channel.port1.onmessage = function () {
+        var start = performance.now();
+        while (next < BOOT_MODULES.length && performance.now() - start < SLICE_MS) {
+          try { pyodide.pyimport(BOOT_MODULES[next]).destroy(); } catch (error) { /* see above */ }
+          next++;
+        }
+        if (next < BOOT_MODULES.length) return channel.port2.postMessage(0);
+        channel.port1.close();
+        resolve(pyodide);
+      };
+      channel.port2.postMessage(0);
     });
   }
 })();

@@ -1,0 +1,25 @@
+"""Tests of the list of modules xo.js imports in slices at boot (xo_web/bundler/boot_modules)."""
+
+import re
+
+from xo_web.bundler.boot_modules import BOOT_MODULES
+from xo_web.bundler.pins import BROWSER_WHEELS
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def test_the_list_names_modules_once_and_none_of_xo_web() -> None:
+    """Each entry is a module name, listed once, never xo_web's own (its __init__ is last)."""
+    assert all(NAME.fullmatch(name) for name in BOOT_MODULES)
+    assert len(set(BOOT_MODULES)) == len(BOOT_MODULES)
+    assert not [n for n in BOOT_MODULES if n.split(".")[0] in ("xo_web", "js")]
+
+
+def test_the_list_was_generated_for_the_pinned_pydantic() -> None:
+    """The generated docstring names the pydantic version the bundle pins (rerun the script)."""
+    import xo_web.bundler.boot_modules as module
+
+    [pydantic] = [w for w in BROWSER_WHEELS if w.name == "pydantic"]
+    assert f"pydantic {pydantic.version})" in (module.__doc__ or "")
+    assert "pydantic.main" in BOOT_MODULES
+    assert "pydantic_core" in BOOT_MODULES
