@@ -9,43 +9,55 @@ Importing it outside Pyodide fails, which is why nothing else imports it except 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import js
-from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull, to_js
+from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull
 
+from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
+from xo_web.adapters.convert import promise, to_py_arguments
+from xo_web.adapters.convert import to_js_value as to_js_value
+from xo_web.adapters.convert import to_py_argument as to_py_argument
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError, TransportError
 from xo_web.facade.calls import Answer, Facade, init_arguments
 
-MAX_ARGUMENT_DEPTH = 32  # deeper JS arguments stay unconverted and fail validation
-
 _kept_alive: list[Any] = []  # proxies handed to JS must outlive the call that made them
-_pending_tasks: set[asyncio.Future[None]] = set()
 
 
 class LocalStorage:
-    """``window.localStorage`` as a Storage; every call may raise (blocked storage, quota)."""
+    """``window.localStorage`` as a Storage; every call may raise (blocked storage, quota).
+
+    The Storage object is looked up once it is reachable (``js.window.localStorage`` crosses
+    into JS twice, which cost about 10 µs per call)."""
+
+    def __init__(self) -> None:
+        self._area: Any = None
+
+    def _storage(self) -> Any:
+        if self._area is None:
+            self._area = js.window.localStorage  # may raise: tried again on the next call
+        return self._area
 
     def get(self, key: str) -> str | None:
         """Return the value under ``key``, or None."""
-        value = js.window.localStorage.getItem(key)
+        value = self._storage().getItem(key)
         return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``."""
-        js.window.localStorage.setItem(key, value)
+        self._storage().setItem(key, value)
 
     def remove(self, key: str) -> None:
         """Remove ``key``."""
-        js.window.localStorage.removeItem(key)
+        self._storage().removeItem(key)
 
     def list_keys(self) -> list[str]:
         """Return every key in localStorage (the outbox looks for its own among them)."""
-        storage = js.window.localStorage
+        storage = self._storage()
         keys = (storage.key(i) for i in range(int(storage.length)))
         return [key for key in keys if isinstance(key, str)]
 
@@ -222,47 +234,6 @@ def patch_http() -> None:
     pyodide_http.patch_all()
 
 
-def to_js_value(value: object) -> Any:
-    return to_js(value, dict_converter=js.Object.fromEntries)  # plain objects, not Maps
-
-
-def to_py_argument(value: Any) -> object:
-    """Convert a JS argument, at most MAX_ARGUMENT_DEPTH levels deep (a cyclic or deeper
-    value keeps JS proxies below that, which validation refuses); JS ``null`` becomes None."""
-    if hasattr(value, "to_py"):
-        value = value.to_py(depth=MAX_ARGUMENT_DEPTH)
-    return _without_jsnull(value, MAX_ARGUMENT_DEPTH)
-
-
-def _without_jsnull(value: Any, depth: int) -> Any:
-    if value is jsnull:
-        return None
-    if depth <= 0:
-        return value
-    if isinstance(value, dict):
-        return {k: _without_jsnull(v, depth - 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_jsnull(v, depth - 1) for v in value]
-    return value
-
-
-def _promise(awaitable: Awaitable[object]) -> Any:
-    """Wrap a Python awaitable in a real JS Promise resolved with a plain JS value."""
-
-    def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:
-        async def settle() -> None:
-            try:
-                resolve(to_js_value(await awaitable))
-            except Exception as error:
-                reject(js.Error.new(str(error)))
-
-        task = asyncio.ensure_future(settle())
-        _pending_tasks.add(task)
-        task.add_done_callback(_pending_tasks.discard)
-
-    return js.Promise.new(create_once_callable(executor))
-
-
 _attached: set[int] = set()  # ids of the trackers bound to window.xo.activity
 
 
@@ -271,15 +242,18 @@ def attach(tracker: Tracker) -> None:
     if id(tracker) in _attached:
         return
     facade = Facade(tracker)
+    # xo.js reads {ok, value} at once and keeps nothing: one object serves every send.
+    sent = to_js_value({"ok": True, "value": None})
 
     def dispatch(name: str, args: Any) -> Any:
         try:
-            answer = facade.call(name, [to_py_argument(a) for a in args])
+            answer = facade.call(name, to_py_arguments(args))
         except RecursionError:
             message = f"xo.activity.{name}: an argument is cyclic or nested too deeply"
             answer = Answer(False, kind="TypeError", message=message)
         if answer.ok and answer.awaitable is not None:
-            return to_js_value({"ok": True, "value": _promise(answer.awaitable)})
+            sent.value = promise(answer.awaitable)
+            return sent
         return to_js_value({"ok": answer.ok, "value": answer.value, "kind": answer.kind,
                        "message": answer.message})  # fmt: skip
 

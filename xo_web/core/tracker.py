@@ -76,6 +76,7 @@ class Tracker:
         self._delivery: Delivery | None = None
         self._user = UserState(self._storage, new_id=new_id, may_persist=self._may_persist)
         self._tasks: set[asyncio.Task[SendOutcome | None]] = set()
+        self._delivering: str | None = None  # the entry whose first send started a delivery
         self._tab = delivery_ids()
         self._delivery_ports = DeliveryPorts(
             clock=clock,
@@ -245,19 +246,20 @@ class Tracker:
     # -- sending -------------------------------------------------------------------------
 
     def send(self, activities: object) -> Awaitable[SendOutcome | None]:
-        """Validate and send one activity or a non-empty list; await the outcome.
-
-        Validation happens at the call (ValidationError, nothing sent). The result resolves
-        to None without any request while opted out or when the browser refuses tracking.
-        Inside a running event loop the delivery is scheduled at once, so a caller that does
-        not await still sends; the returned Task can be awaited for the SendOutcome.
-        """
+        """Validate and send one activity or a non-empty list; await the outcome: None, with
+        no request, while opted out or when the browser refuses tracking. Validation happens
+        at the call (ValidationError, nothing sent); in an event loop delivery starts at once,
+        awaited or not."""
         delivery = self._require_init()
         batch, encoded = prepare_batch(activities, self._user)
         if self.is_opted_out or self._page.tracking_refused():
             return self._schedule(_nothing())
         ticket = delivery.enqueue(batch, encoded)  # persisted before anything can lose it
-        return self._schedule(delivery.deliver(ticket))
+        if ticket.waiter is not None and ticket.entry_id == self._delivering:
+            return ticket.waiter  # appended to an entry whose first send started its delivery
+        self._delivering = ticket.entry_id
+        started = self._schedule(delivery.deliver(ticket))
+        return ticket.waiter or started
 
     # -- delivery ------------------------------------------------------------------------
 
@@ -309,9 +311,7 @@ class Tracker:
         """Validate activities and return the wire batch with the user attached (no I/O)."""
         return prepare_batch(activities, self._user)[0]
 
-    def _schedule(
-        self, coroutine: Coroutine[Any, Any, SendOutcome | None]
-    ) -> Awaitable[SendOutcome | None]:
+    def _schedule(self, coroutine: Coroutine[Any, Any, Any]) -> Awaitable[SendOutcome | None]:
         loop = schedulable_loop()
         if loop is None:
             return coroutine  # plain CPython outside a loop: the caller awaits it

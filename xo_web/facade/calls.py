@@ -7,8 +7,9 @@ a thrown ``TypeError`` with the same message. The names come from ``xo_web.names
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,45 @@ async def _as_js_outcome(awaitable: Awaitable[object]) -> object:
     return _outcome_to_js(await awaitable)
 
 
+class JsOutcome:
+    """What a send resolves to, as page JS sees it (a plain dict, or None).
+
+    Await it, or — when the send returned a Future, as it does inside an event loop — watch it
+    with `when_done`, which needs no task of its own (the browser adapter resolves a JS Promise
+    from there).
+    """
+
+    def __init__(self, outcome: Awaitable[object]) -> None:
+        self._outcome = outcome
+
+    def __await__(self) -> Generator[Any, None, object]:
+        return _as_js_outcome(self._outcome).__await__()
+
+    @property
+    def watchable(self) -> bool:
+        """True when `when_done` can watch the outcome (else await this object)."""
+        return isinstance(self._outcome, asyncio.Future)
+
+    def when_done(
+        self, resolve: Callable[[object], object], reject: Callable[[BaseException], object]
+    ) -> None:
+        """Call `resolve(value)` or `reject(error)` once the outcome is known (`watchable`
+        only); a cancelled send calls neither, as an awaited one would never return."""
+        outcome = self._outcome
+        assert isinstance(outcome, asyncio.Future)
+
+        def done(future: asyncio.Future[object]) -> None:
+            if future.cancelled():
+                return
+            error = future.exception()
+            if error is not None:
+                reject(error)
+            else:
+                resolve(_outcome_to_js(future.result()))
+
+        outcome.add_done_callback(done)
+
+
 class Facade:
     """Calls a Tracker's snake_case API by the JS SDK's camelCase names."""
 
@@ -98,5 +138,5 @@ class Facade:
             return Answer(True)
         result = getattr(self.tracker, method.py)(*args)
         if method.kind == "send":
-            return Answer(True, awaitable=_as_js_outcome(result))
+            return Answer(True, awaitable=JsOutcome(result))
         return Answer(True, value=None)
