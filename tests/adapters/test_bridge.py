@@ -12,6 +12,28 @@ from xo_web.errors import TransportError
 from xo_web.testing import START, FakeClock, MockTransport
 
 
+def worker(
+    transport: MockTransport | None = None,
+) -> tuple[list[dict[str, Any]], WorkerBridge, Tracker]:
+    """A Tracker served by a WorkerBridge over a mirror; every message to the page is kept."""
+    posted: list[dict[str, Any]] = []
+    mirror = MirrorStorage({}, posted.append)
+    environment = PageEnvironment(posted.append)
+    bridge = WorkerBridge(mirror, environment, posted.append)
+    tracker = Tracker(
+        mirror, transport or MockTransport(), environment=environment, clock=FakeClock(START)
+    )
+    tracker.on_init = bridge.announce
+    bridge.serve(tracker)
+    return posted, bridge, tracker
+
+
+async def send_one(tracker: Tracker) -> None:
+    """Init ``tracker`` and send one activity to the end of its first attempt."""
+    tracker.init("key")
+    await tracker.send({"action": "view", "target": {}})
+
+
 def test_the_mirror_keeps_only_attraqt_keys_and_posts_writes_in_order() -> None:
     """The snapshot's foreign keys are ignored; every write is posted with a growing number."""
     posted: list[dict[str, Any]] = []
@@ -47,13 +69,7 @@ def test_a_reset_keeps_the_writes_the_page_has_not_applied() -> None:
 
 def test_page_calls_are_answered_and_sends_settle_with_their_outcome() -> None:
     """A page call gets an answer; a send gets its outcome after; bad input gets a TypeError."""
-    posted: list[dict[str, Any]] = []
-    mirror = MirrorStorage({}, posted.append)
-    environment = PageEnvironment(posted.append)
-    bridge = WorkerBridge(mirror, environment, posted.append)
-    tracker = Tracker(mirror, MockTransport(), environment=environment)
-    tracker.on_init = bridge.announce
-    bridge.serve(tracker)
+    posted, bridge, _tracker = worker()
 
     async def run() -> None:
         bridge.receive({"xo": "call", "id": 1, "name": "init", "args": ["key"]})
@@ -77,20 +93,8 @@ def test_page_calls_are_answered_and_sends_settle_with_their_outcome() -> None:
 
 def test_writes_say_the_channel_is_healthy_only_after_a_success() -> None:
     """Before any answer ``healthyUntil`` is 0; after a 2xx it is the success time plus 30 s."""
-    posted: list[dict[str, Any]] = []
-    clock = FakeClock(START)
-    mirror = MirrorStorage({}, posted.append)
-    environment = PageEnvironment(posted.append)
-    bridge = WorkerBridge(mirror, environment, posted.append)
-    tracker = Tracker(mirror, MockTransport(), environment=environment, clock=clock)
-    tracker.on_init = bridge.announce
-    bridge.serve(tracker)
-
-    async def run() -> None:
-        tracker.init("key")
-        await tracker.send({"action": "view", "target": {}})
-
-    asyncio.run(run())
+    posted, _bridge, tracker = worker()
+    asyncio.run(send_one(tracker))
     writes = [m for m in posted if m["xo"] == "set"]
     assert writes[0]["healthyUntil"] == 0.0
     assert writes[-1]["value"] is None  # the acknowledged entry leaves storage
@@ -99,23 +103,12 @@ def test_writes_say_the_channel_is_healthy_only_after_a_success() -> None:
 
 def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
     """After a refused connection, every write says not healthy (no hand-off at page hide)."""
-    posted: list[dict[str, Any]] = []
-    mirror = MirrorStorage({}, posted.append)
-    environment = PageEnvironment(posted.append)
-    bridge = WorkerBridge(mirror, environment, posted.append)
 
     def refuse(_request: HttpRequest) -> HttpResponse:
         raise TransportError("connection refused")
 
-    transport = MockTransport(refuse)
-    tracker = Tracker(mirror, transport, environment=environment, clock=FakeClock(START))
-    bridge.serve(tracker)
-
-    async def run() -> None:
-        tracker.init("key")
-        await tracker.send({"action": "view", "target": {}})
-
-    asyncio.run(run())
+    posted, _bridge, tracker = worker(MockTransport(refuse))
+    asyncio.run(send_one(tracker))
     writes = [m for m in posted if m["xo"] == "set"]
     assert any(m["key"].startswith("attraqtoutbox:") for m in writes)
     assert {m["healthyUntil"] for m in writes} == {0.0}
@@ -124,12 +117,7 @@ def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
 
 def test_an_opt_out_the_page_could_not_store_is_reported_as_consent() -> None:
     """A refused write of the opt-out flag becomes a ConsentError report; the opt-out holds."""
-    posted: list[dict[str, Any]] = []
-    mirror = MirrorStorage({}, posted.append)
-    environment = PageEnvironment(posted.append)
-    bridge = WorkerBridge(mirror, environment, posted.append)
-    tracker = Tracker(mirror, MockTransport(), environment=environment)
-    bridge.serve(tracker)
+    posted, bridge, tracker = worker()
     tracker.init("key")
     tracker.opt_out()
     bridge.receive({"xo": "failed", "key": "attraqtoptout", "message": "QuotaExceededError"})

@@ -77,11 +77,11 @@ def test_an_opt_out_with_full_storage_survives_a_reload(
     assert page.evaluate("() => xo.activity.send({action: 'view', target: {}})") is None
 
 
-def sandboxed_page(site: StaticSite) -> str:
+def sandboxed_page(site: StaticSite, extra_attrs: str = "") -> str:
     """A page embedding an opaque-origin frame that loads xo.js from the site and sends."""
     frame = (
-        f"{HEAD}<script src='{site.origin}{BUNDLE_PREFIX}xo.js' data-tracker-key='test-key'>"
-        "</script><script>"
+        f"{HEAD}<script src='{site.origin}{BUNDLE_PREFIX}xo.js' data-tracker-key='test-key' "
+        f"{extra_attrs}></script><script>"
         "xo.ready.then(() => xo.activity.send({action: 'view', target: {product: 'framed'}}))"
         ".then(outcome => parent.postMessage({outcome: outcome}, '*'),"
         "      error => parent.postMessage({error: String(error)}, '*'));"

@@ -7,7 +7,6 @@ page's ``xo.js`` owns storage and the page-hide flush.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page
 from tests.browser.conftest import BUNDLE_PREFIX
 from tests.browser.pages import HEAD, js_page
 from tests.browser.test_delivery import products, settle
-from tests.browser.test_field import FILL_STORAGE
+from tests.browser.test_field import FILL_STORAGE, sandboxed_page
 from tests.support.browser import Answer, Network, wait_for
 from tests.support.static_site import StaticSite
 
@@ -111,28 +110,11 @@ def test_what_full_storage_refused_leaves_on_page_hide(
     assert [r.body[0]["target"] for r in network.collected[before:]] == [{"product": "kept"}]
 
 
-def sandboxed_worker_page(site: StaticSite) -> str:
-    """A page embedding an opaque-origin frame that loads xo.js in worker mode and sends."""
-    frame = (
-        f"{HEAD}<script src='{site.origin}{BUNDLE_PREFIX}xo.js' data-tracker-key='test-key' "
-        "data-worker></script><script>"
-        "xo.ready.then(() => xo.activity.send({action: 'view', target: {product: 'framed'}}))"
-        ".then(outcome => parent.postMessage({outcome: outcome, worker: !!xo.worker}, '*'),"
-        "      error => parent.postMessage({error: String(error)}, '*'));"
-        "</script></head><body></body></html>"
-    )
-    return (
-        f"{HEAD}<script>window.addEventListener('message', e => {{ window.framed = e.data; }});"
-        "</script></head><body>"
-        f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(frame)}"></iframe></body></html>'
-    )
-
-
 def test_a_sandboxed_frame_in_worker_mode_delivers(
     page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
 ) -> None:
     """In an opaque-origin frame worker mode still settles send() and delivers."""
-    page.goto(site.add_page("/wf/sandboxed.html", sandboxed_worker_page(site)))
+    page.goto(site.add_page("/wf/sandboxed.html", sandboxed_page(site, "data-worker")))
     message: Any = wait_for(page, "window.framed", boot_timeout_ms)
     assert "error" not in message, json.dumps(message)
     assert message["outcome"]["ok"] is True

@@ -168,16 +168,7 @@
   if (data.worker === undefined || !bootInWorker(0)) bootHere();
 
   function bootHere() {
-    import(runtime + "pyodide.mjs")
-      .then(function (mod) {
-        return mod.loadPyodide({
-          indexURL: runtime,
-          lockFileURL: runtime + "pyodide-lock.json",
-          packageBaseUrl: runtime,
-          packages: PACKAGES,
-          env: ENV,
-        });
-      })
+    loadRuntime(runtime)
       .then(importInSlices)
       .then(function (pyodide) {
         xo.pyodide = pyodide;
@@ -489,6 +480,19 @@
     flush();
   }
 
+  // The bundled Pyodide with xo_web and its wheels, on the page or in a worker.
+  function loadRuntime(runtime) {
+    return import(runtime + "pyodide.mjs").then(function (mod) {
+      return mod.loadPyodide({
+        indexURL: runtime,
+        lockFileURL: runtime + "pyodide-lock.json",
+        packageBaseUrl: runtime,
+        packages: PACKAGES,
+        env: ENV,
+      });
+    });
+  }
+
   // -- inside the module worker that data-worker starts ------------------------------------
 
   function workerMain() {
@@ -496,17 +500,7 @@
       var data = event.data, port = event.ports && event.ports[0];
       if (!data || data.xo !== "boot" || !port) return;
       self.removeEventListener("message", boot);
-      var runtime = data.runtime;
-      import(runtime + "pyodide.mjs")
-        .then(function (mod) {
-          return mod.loadPyodide({
-            indexURL: runtime,
-            lockFileURL: runtime + "pyodide-lock.json",
-            packageBaseUrl: runtime,
-            packages: PACKAGES,
-            env: ENV,
-          });
-        })
+      loadRuntime(data.runtime)
         .then(function (pyodide) {
           pyodide.pyimport("xo_web.adapters.worker").install(data.config, port, data.attach);
         })
