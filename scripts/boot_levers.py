@@ -7,14 +7,19 @@ Usage::
 Each bundle (built with ``--base-url /<label>/``... any base works: pages here load it by
 path) is served on 127.0.0.1 with long-lived caching, and every round opens, in one warm
 browser context, a bare ``loadPyodide()`` page and the bundle's pages (``xo.js`` default mode,
-``xo.js`` worker mode, and ``steps``: ``loadPyodide`` with the packages, then
+``xo.js`` worker mode, ``steps``: ``loadPyodide`` with the packages, then
 ``pyimport("xo_web.adapters.browser")`` and ``install()`` with ``performance.now()`` spans
-around each, both synchronous, so the spans are blocking by construction). A
-``setTimeout(0)`` heartbeat started by an init script measures blocking: every gap over 50 ms
-counts ``gap - 50`` (total blocking time). Printed: medians per page, the ratios to the bare
-page of the same rounds (median of per-round ratios), the first ``send()`` call's span right
-at ready, and the heartbeat blocking in the 2 s after ready (idle-time warm-up included).
-The first round warms the cache and is not counted. Pages and links go to a temporary folder.
+around each (synchronous: blocking by construction) and the heartbeat's blocking and longest
+gap from the runtime's end to ready (xo_web's own, read in the same page); ``sliced``: the
+same after importing ``BOOT_MODULES`` in slices as ``xo.js`` does; ``wheels``: the runtime,
+then the wheels pydantic-core does not need, pydantic-core's, then pydantic's and xo_web's,
+each timed and with its heartbeat blocking). A ``setTimeout(0)`` heartbeat started by an init
+script measures blocking: every gap over 50 ms counts ``gap - 50`` (total blocking time).
+Printed: medians (and minimums: contention on a shared machine only adds time) per page, the
+ratio to the bare page of the same round (median of per-round ratios), the first ``send()``
+call's span right at ready, and the heartbeat blocking in the 2 s after ready (idle-time
+warm-up included). The first round warms the cache and is not counted. Pages and links go
+to a temporary folder.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
+
+from xo_web.bundler.boot_modules import BOOT_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
 HEARTBEAT = """
@@ -64,14 +71,32 @@ STEPS = """<!doctype html><script>window.xo = {__attach: function () {}};</scrip
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 const runtime = new URL("./pyodide/", location.href).href;
 const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
-  packageBaseUrl: runtime, packages: ["xo_web"], env: {PYDANTIC_DISABLE_PLUGINS: "__all__"}});
+  packageBaseUrl: runtime, packages: ["xo_web"]});  // env: what xo_web itself sets
+// Gaps that end after a and start before b, clipped to start at a (what happened before a is
+// the runtime's): xo_web's own blocking, read in the page.
+const gaps = (a, b) => window.__gaps.filter(g => g[1] > a && g[0] < b)
+  .map(g => g[1] - Math.max(g[0], a));
+const tbt = (a, b) => gaps(a, b).reduce((sum, g) => sum + Math.max(0, g - 50), 0);
+const longest = (a, b) => Math.max(0, ...gaps(a, b));
 const t0 = performance.now();
-const browser = py.pyimport("xo_web.adapters.browser");
+let slice = t0;
+for (const name of %s) {  // as xo.js's importInSlices: <= 10 ms, then a MessageChannel yield
+  if (performance.now() - slice > 10) {
+    await new Promise(r => {
+      const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
+    slice = performance.now();
+  }
+  try { py.pyimport(name).destroy(); } catch (e) {}
+}
 const t1 = performance.now();
-browser.install(py.toPy({trackerKey: "k"}));
+const browser = py.pyimport("xo_web.adapters.browser");
 const t2 = performance.now();
-window.__spans = [t1 - t0, t2 - t1];
-window.__ready = t2;
+browser.install(py.toPy({trackerKey: "k"}));
+const t3 = performance.now();
+await new Promise(r => setTimeout(r, 0));
+window.__spans = [t1 - t0, t2 - t1, t3 - t2, tbt(t0, t3 + 1), longest(t0, t3 + 1)];
+window.__own = gaps(t0, t3 + 1).map(Math.round);
+window.__ready = t3;
 </script>"""
 WHEELS = """<!doctype html><script type="module">
 import { loadPyodide } from "./pyodide/pyodide.mjs";
@@ -95,7 +120,8 @@ PAGES = {
     "bare": BARE,
     "xo": XO % "",
     "xo-worker": XO % "data-worker",
-    "steps": STEPS,
+    "steps": STEPS % "[]",
+    "sliced": STEPS % json.dumps(BOOT_MODULES),
     "wheels": WHEELS,
 }
 Figures = tuple[float, float, float, float, list[float]]
@@ -125,9 +151,9 @@ def blocking(gaps: list[list[float]], until: float) -> float:
 def measure(page: Page, url: str) -> Figures:
     """Open ``url``; return (ready ms, blocking ms before ready, blocking ms in the 2 s after
     ready — the warm-up and the first send, for instance —, first send ms, the page's own
-    spans: import and install ms on ``steps``; on ``wheels`` loading the wheels pydantic-core
-    needs not, pydantic-core's, then pydantic's and xo_web's, then the heartbeat blocking of
-    each); a figure not recorded is 0."""
+    spans: on ``steps``/``sliced`` the sliced imports, import, install ms, then blocking and
+    longest gap from the runtime's end to ready; on ``wheels`` the three loads, then the
+    heartbeat blocking of each); a figure not recorded is 0."""
     page.goto(url)
     page.wait_for_function("window.__ready !== undefined", timeout=120_000)
     page.wait_for_timeout(2000)
@@ -195,6 +221,11 @@ def main(argv: list[str]) -> int:
                 "blocking_after_ready_ms": round(statistics.median(column[2])),
                 "first_send_ms": round(statistics.median(column[3]), 1),
                 "spans_ms": [round(statistics.median(x)) for x in zip(*column[4], strict=True)],
+                "min": {
+                    "ready_ms": round(min(column[0])),
+                    "blocking_ms": round(min(column[1])),
+                    "spans_ms": [round(min(x)) for x in zip(*column[4], strict=True)],
+                },
             }
     print(json.dumps(summary, indent=1))
     return 0

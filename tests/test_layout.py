@@ -75,7 +75,13 @@ def test_public_names_are_complete() -> None:
     """Every public name the package defines or imports at its top is listed in __all__."""
     tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
     defined: set[str] = set()
-    for node in tree.body:
+    lazy = [  # names resolved on first use (PEP 562), imported here for type checkers only
+        inner
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in node.body
+    ]
+    for node in [*tree.body, *lazy]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("xo_web"):
             defined.update(alias.asname or alias.name for alias in node.names)
         elif isinstance(node, ast.ClassDef | ast.FunctionDef):
@@ -101,5 +107,16 @@ def test_importing_the_package_constructs_no_tracker() -> None:
         "assert made == [], made\n"
         "assert isinstance(xo_web.activity, t.Tracker) and made == [1]\n"
         "assert xo_web.activity is xo_web.activity and made == [1]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
+def test_importing_the_package_imports_neither_the_tracker_nor_pydantic() -> None:
+    """`import xo_web` loads only the exception tree: the rest comes on first use."""
+    code = (
+        "import sys, xo_web\n"
+        "loaded = {'xo_web.core.tracker', 'xo_web.wire', 'pydantic'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+        "assert xo_web.Tracker.__module__ == 'xo_web.core.tracker'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

@@ -2,22 +2,22 @@
 
 ``activity`` is the default Tracker, made on first use. In Pyodide it is wired to the browser
 (localStorage, fetch, Do-Not-Track, page hide) and its ``init`` also installs
-``window.xo.activity`` for page JavaScript; first use there also patches ``urllib``/``requests``
-for the page's own scripts (pyodide-http) and schedules building the wire validators in idle
-time (``xo_web.wire.warmup``). Under CPython it is unconfigured and raises on
-``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
-Importing xo_web constructs nothing.
+``window.xo.activity`` for page JavaScript; first use there also schedules building the wire
+validators in idle time (``xo_web.wire.warmup``). Under CPython it is unconfigured and raises
+on ``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
+
+Importing xo_web constructs nothing and imports little: the exception tree, and in Pyodide
+pyodide-http's patch, so page scripts' ``urllib``/``requests`` work once xo_web is imported.
+The other public names (``Tracker`` and the rest) are imported on first use (PEP 562), so that
+a loader can import the SDK's modules one at a time, each in its own task (``xo.js``).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import TYPE_CHECKING
 
-from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.storage import MemoryStorage
-from xo_web.core.tracker import Tracker
-from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import (
     ConfigError,
     ConsentError,
@@ -28,7 +28,15 @@ from xo_web.errors import (
     ValidationError,
     XoError,
 )
-from xo_web.testing import MockTransport
+
+if TYPE_CHECKING:
+    from xo_web.core.ports import HttpRequest, HttpResponse
+    from xo_web.core.storage import MemoryStorage
+    from xo_web.core.tracker import Tracker
+    from xo_web.delivery.outcome import SendOutcome
+    from xo_web.testing import MockTransport
+
+    activity: Tracker
 
 __version__ = "0.1.0"
 
@@ -51,11 +59,17 @@ __all__ = [
     "activity",
 ]
 
-if TYPE_CHECKING:
-    activity: Tracker
+_LAZY = {
+    "HttpRequest": "xo_web.core.ports",
+    "HttpResponse": "xo_web.core.ports",
+    "MemoryStorage": "xo_web.core.storage",
+    "MockTransport": "xo_web.testing",
+    "SendOutcome": "xo_web.delivery.outcome",
+    "Tracker": "xo_web.core.tracker",
+}
 
 if sys.platform == "emscripten":  # page scripts' urllib/requests work once xo_web is imported
-    from xo_web.adapters.browser import patch_http
+    from xo_web.adapters import patch_http
 
     patch_http()
 
@@ -83,6 +97,9 @@ def _default_tracker() -> Tracker:
             _default = create_tracker()
             warm_in_background()  # the validators, in idle time after boot
         else:
+            from xo_web.core.storage import MemoryStorage
+            from xo_web.core.tracker import Tracker
+
             _default = Tracker(MemoryStorage(), _NoTransport())
     return _default
 
@@ -90,4 +107,8 @@ def _default_tracker() -> Tracker:
 def __getattr__(name: str) -> object:
     if name == "activity":
         return _default_tracker()
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'xo_web' has no attribute {name!r}")

@@ -139,6 +139,14 @@ def steps_row(report: dict[str, Any]) -> list[Row]:
             "≈ 100 ms",
         ),
         (
+            "own boot blocking, warm, steps page: sliced imports (xo.js BOOT_MODULES)",
+            f"{_n(span.get('sliced_imports'), ' ms')} span, TBT "
+            f"{_n(steps.get('sliced_imports_tbt_ms'), ' ms')}",
+            f"longest task {_n(steps.get('sliced_imports_longest_gap_ms'), ' ms')}",
+            "",
+            "",
+        ),
+        (
             "own boot blocking, warm, steps page: heartbeat TBT after the runtime",
             _n(steps["tbt_after_runtime_ms"], " ms"),
             f"TBT until the runtime is up {_n(steps['tbt_until_runtime_ms'], ' ms')}",

@@ -8,11 +8,12 @@ from xo_web.bundler.pins import BROWSER_WHEELS
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
-def test_the_list_names_modules_once_and_none_of_xo_web() -> None:
-    """Each entry is a module name, listed once, never xo_web's own (its __init__ is last)."""
+def test_the_list_names_modules_once_and_ends_with_what_xo_js_installs_from() -> None:
+    """Each entry is a module name, listed once; the browser adapter comes last."""
     assert all(NAME.fullmatch(name) for name in BOOT_MODULES)
     assert len(set(BOOT_MODULES)) == len(BOOT_MODULES)
-    assert not [n for n in BOOT_MODULES if n.split(".")[0] in ("xo_web", "js")]
+    assert not {"js", "xo_web", "xo_web.adapters.worker"} & set(BOOT_MODULES)
+    assert BOOT_MODULES[-1] == "xo_web.adapters.browser"
 
 
 def test_the_list_was_generated_for_the_pinned_pydantic() -> None:

@@ -33,7 +33,7 @@
   // Imported a few per task before install() (xo_web/bundler/boot_modules.py), so importing
   // pydantic and the standard library is not one long task on the page's main thread.
   var BOOT_MODULES = __XO_BOOT_MODULES__;
-  var SLICE_MS = 20;
+  var SLICE_MS = 10;
   var KEYS = __XO_KEYS__; // xo_web/core/keys.py
   var PREFIX = KEYS.prefix, OUTBOX = KEYS.outbox, PENDING = KEYS.pending;
   var UNLOAD = __XO_UNLOAD__; // xo_web/delivery/unload.py and dispatch.py: chunk and budget
