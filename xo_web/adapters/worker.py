@@ -24,7 +24,8 @@ import js
 from pyodide.ffi import can_run_sync, create_proxy, jsnull, run_sync
 
 from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
-from xo_web.adapters.browser import FetchTransport, to_js_value, to_py_argument, web_locks
+from xo_web.adapters.browser import FetchTransport, web_locks
+from xo_web.adapters.convert import to_js_value, to_py_argument
 from xo_web.adapters.synced import PageSync, SyncedLocks
 from xo_web.core.tracker import Tracker
 
