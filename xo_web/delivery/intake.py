@@ -63,9 +63,10 @@ class Intake:
         self.seq = 0
         self.last_created = 0.0
         self.open: str | None = None  # the entry this tick's sends are appended to
-        # The open entry as last written, and its stored form's header (it does not change
-        # while sends are appended; recomputed if the entry was changed elsewhere).
-        self._header: tuple[Entry | None, str] = (None, "")
+        # The open entry as this Intake last wrote it, its stored form's header (unchanged
+        # while sends are appended) and the size of its body; looked at again when the
+        # outbox holds another version of it.
+        self._written: tuple[Entry | None, str, int] = (None, "", 0)
 
     def continue_from(self, previous: "Intake") -> None:
         """Carry on the order of a previous Intake of this tab (re-init)."""
@@ -75,8 +76,9 @@ class Intake:
 
     def enqueue(self, batch: Sequence[dict[str, object]], encoded: Encoded) -> Ticket:
         """Write `batch` to the outbox now (before any request) and return the send's ticket."""
-        texts = tuple(text for text, _ in encoded)
-        sizes = tuple(size for _, size in encoded)
+        texts: tuple[str, ...]
+        sizes: tuple[int, ...]
+        texts, sizes = zip(*encoded, strict=True)  # a batch is never empty
         loop = schedulable_loop()
         entry_id = self._append(batch, texts, sizes)
         if entry_id is None:
@@ -107,26 +109,25 @@ class Intake:
         if self.open is None:
             return None
         current = self._outbox.peek(self.open)
-        if (
-            current is None
-            or current.flight is not None
-            or current.attempts
-            or len(current.body) + len(batch) > MAX_BATCH_SIZE
-            or json_array_size(current.encoded().sizes + sizes) > COALESCE_BYTES
-        ):
+        written, header, body_bytes = self._written
+        if current is not written:  # first append, or changed elsewhere: look at it again
+            if current is None or current.flight is not None or current.attempts:
+                self.open = None
+                return None
+            current = current.encoded()
+            header, body_bytes = current.header(), json_array_size(current.sizes)
+        assert current is not None
+        body_bytes += sum(sizes) + len(sizes)
+        if len(current.body) + len(batch) > MAX_BATCH_SIZE or body_bytes > COALESCE_BYTES:
             self.open = None
             return None
-        current = current.encoded()
-        if self._header[0] is not current:
-            self._header = (current, current.header())
-        parts = (*current.part_counts, len(batch))
-        raw = stored_form(self._header[1], parts, current.texts + texts)
+        raw = stored_form(header, (*current.part_counts, len(batch)), current.texts + texts)
         grown = current.with_sends(tuple(batch), texts, sizes, size=utf8_len(raw))
         evicted = self._outbox.grow(grown, keep=self.protected, raw=raw)
         if evicted is None:
             self.open = None
             return None
-        self._header = (grown, self._header[1])
+        self._written = (grown, header, body_bytes)
         self._waiters.add_send(current.id, len(current.part_counts))
         if evicted:
             self._evicted(evicted)

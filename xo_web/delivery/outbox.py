@@ -210,7 +210,13 @@ class Outbox:
         if key in self._stored:
             if not self._fits_storage(entry, replacing=old):
                 return None
-            self._write(entry, raw)
+            # `_write` for an indexed, stored entry, inlined: this runs on every coalesced send.
+            self._storage.set(key, raw)
+            self._own.add(key)
+            self._raw[key] = raw
+            self._index[key] = entry
+            self.activities += len(entry.body) - len(old.body)
+            self.stored_bytes += entry.size - old.size
         else:
             self._put(entry, stored=False)
         return self._evict_beyond_caps(entry, keep)

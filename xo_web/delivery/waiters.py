@@ -25,7 +25,9 @@ class Waiters:
 
     def add_send(self, entry_id: str, known_sends: int) -> None:
         """Note one more send appended to an entry that already held `known_sends`."""
-        parts = self._parts.setdefault(entry_id, [[] for _ in range(known_sends)])
+        parts = self._parts.get(entry_id)
+        if parts is None:  # not built eagerly: this runs on every coalesced send
+            parts = self._parts[entry_id] = [[] for _ in range(known_sends)]
         parts.append([])
 
     def wait(self, entry_id: str, waiter: Waiter) -> None:

@@ -51,7 +51,10 @@ def _activity(obj: dict[object, object]) -> tuple[dict[str, object], bool]:
     plain = True
     for key, value in obj.items():
         if key in _TEXT_FIELDS:
-            _text(value)
+            if type(value) is not str or not value.isascii() or len(value) > MAX_STRING_LENGTH:
+                _text(value)  # the general check: raises, or passes non-ASCII text
+            elif not value.strip():
+                raise _Unsure
         elif key == "target":
             value = _target(value)
         elif key == "metadata":
@@ -116,9 +119,18 @@ def _scalar(value: object, *, empty_ok: bool) -> bool:
 def _target(value: object) -> dict[str, str]:
     if type(value) is not dict or len(value) > MAX_TARGET_KEYS:
         raise _Unsure
-    for key, item in value.items():
-        _key(key)
-        _text(item)
+    for key, item in value.items():  # `_key(key)` and `_text(item)`, inlined: the hot loop
+        if (
+            type(key) is not str
+            or type(item) is not str
+            or len(key) > MAX_KEY_LENGTH
+            or len(item) > MAX_STRING_LENGTH
+            or not key.strip()
+            or not item.strip()
+        ):
+            raise _Unsure
+        if not (key.isascii() and item.isascii()) and _SURROGATE.search(key + item):
+            raise _Unsure
     return dict(value)
 
 
