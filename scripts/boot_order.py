@@ -52,7 +52,8 @@ NODE = """
 const [runtime, code] = process.argv.slice(2);
 const { loadPyodide } = await import(runtime + "pyodide.mjs");
 const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
-  packageBaseUrl: runtime, packages: ["xo_web"], env: {PYDANTIC_DISABLE_PLUGINS: "__all__"}});
+  packageBaseUrl: runtime, packages: ["xo_web"],
+  env: {PYDANTIC_DISABLE_PLUGINS: "__all__", XO_WEB_HTTP_PATCH: "idle"}});  // as xo.js
 py.runPython(code);
 """
 HEADER = '''"""The modules xo_web's boot imports, its own too, in the order their bodies finish.

@@ -7,7 +7,9 @@ validators in idle time (``xo_web.wire.warmup``). Under CPython it is unconfigur
 on ``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
 
 Importing xo_web constructs nothing and imports little: the exception tree, and in Pyodide
-pyodide-http's patch, so page scripts' ``urllib``/``requests`` work once xo_web is imported.
+pyodide-http's patch, so page scripts' ``urllib``/``requests`` work once xo_web is imported
+(``xo.js``, whose pages run no Python of their own, has it applied in idle time after boot
+instead: see ``xo_web.adapters``).
 The other public names (``Tracker`` and the rest) are imported on first use (PEP 562), so that
 a loader can import the SDK's modules one at a time, each in its own task (``xo.js``).
 """
@@ -15,6 +17,7 @@ a loader can import the SDK's modules one at a time, each in its own task (``xo.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -68,8 +71,10 @@ _LAZY = {
     "Tracker": "xo_web.core.tracker",
 }
 
-if sys.platform == "emscripten":  # page scripts' urllib/requests work once xo_web is imported
-    from xo_web.adapters import patch_http
+_PATCH_LATER = sys.platform == "emscripten" and os.environ.get("XO_WEB_HTTP_PATCH") == "idle"
+
+if sys.platform == "emscripten" and not _PATCH_LATER:  # page scripts' urllib/requests work
+    from xo_web.adapters import patch_http  # once xo_web is imported
 
     patch_http()
 
@@ -91,11 +96,13 @@ def _default_tracker() -> Tracker:
     global _default
     if _default is None:
         if sys.platform == "emscripten":
+            from xo_web.adapters import patch_http_steps
             from xo_web.adapters.browser import create_tracker
-            from xo_web.wire.warmup import warm_in_background
+            from xo_web.wire.warmup import warm_in_background, warm_steps
 
             _default = create_tracker()
-            warm_in_background()  # the validators, in idle time after boot
+            later = patch_http_steps() if _PATCH_LATER else []
+            warm_in_background(steps=[*warm_steps(), *later])  # in idle time after boot
         else:
             from xo_web.core.storage import MemoryStorage
             from xo_web.core.tracker import Tracker

@@ -15,6 +15,7 @@ AT_READY = f"""
 xo.ready.then(function () {{
   var py = xo.pyodide;
   window.__built = py.runPython("from xo_web.wire import models; {MODELS}").toJs();
+  window.__patched = py.runPython("import sys; 'pyodide_http._urllib' in sys.modules");
   try {{ xo.activity.send({{action: "", target: {{}}}}); }}
   catch (error) {{ window.__refused = error.name + ": " + error.message; }}
   window.__sent = xo.activity.send({{action: "view", target: {{product: "p-1"}}}});
@@ -33,10 +34,12 @@ def boot_page() -> str:
 def test_models_are_built_after_ready_and_the_first_send_validates(
     page: Page, site: StaticSite, network: Network
 ) -> None:
-    """At ready no model is built; a send then validates and sends; the warm-up builds all."""
+    """At ready no model is built nor urllib patched; a send then validates and sends; the
+    idle-time work builds every model and applies pyodide-http's patch."""
     page.goto(site.add_page("/js/boot.html", boot_page()))
     page.wait_for_function("window.__built !== undefined")
     assert page.evaluate("window.__built") == [False, False, False]
+    assert page.evaluate("window.__patched") is False
     assert page.evaluate("window.__refused") == (
         "TypeError: The provided activity does not match the required format. "
         "action: must not be empty"
@@ -44,6 +47,10 @@ def test_models_are_built_after_ready_and_the_first_send_validates(
     assert page.evaluate("window.__sent.then(function (outcome) { return !!outcome; })") is True
     assert [a["target"] for a in network.activities] == [{"product": "p-1"}]
     page.wait_for_function(f"xo.pyodide.runPython('from xo_web.wire import models; all({MODELS})')")
+    page.wait_for_function(
+        "xo.pyodide.runPython('import urllib.request as u; u.urlopen.__module__')"
+        " === 'pyodide_http._urllib'"
+    )
 
 
 def test_the_boot_imported_every_listed_module(page: Page, site: StaticSite) -> None:

@@ -108,3 +108,18 @@ def test_the_package_resolves_the_real_functions_once_parsing_is_imported() -> N
     assert xo_web.wire.Activity is sys.modules["xo_web.wire.models"].Activity
     with pytest.raises(AttributeError):
         _ = xo_web.wire.no_such_name
+
+
+def test_other_idle_work_runs_on_the_same_schedule() -> None:
+    """Given steps, the warm-up runs those, one per scheduled call, in order."""
+    done: list[int] = []
+    scheduled: list[Callable[[], None]] = []
+    warm_in_background(
+        lambda delay, callback: scheduled.append(callback),
+        steps=[lambda: done.append(1), lambda: done.append(2)],
+    )
+    scheduled.pop(0)()
+    assert done == [1]
+    while scheduled:
+        scheduled.pop(0)()
+    assert done == [1, 2]

@@ -1,8 +1,17 @@
 """Adapters: the only code that talks to the browser (js, pyodide), wiring the core's ports.
 
-The package itself holds ``patch_http`` only, which ``import xo_web`` runs in Pyodide: it must
-not import the rest of the SDK (``xo.js`` imports the SDK's modules one task at a time).
+The package itself holds the pyodide-http patch only, which ``import xo_web`` runs in Pyodide:
+it must not import the rest of the SDK (``xo.js`` imports the SDK's modules one task at a
+time). Patching imports ``urllib.request`` and ``http.client`` (about 170 ms of main thread in
+Chromium): ``xo.js``, whose pages have no Python of their own, has it applied in idle time
+after boot (``XO_WEB_HTTP_PATCH=idle``), after the validators' warm-up and one of these
+imports per task (``patch_http_steps``).
 """
+
+import importlib
+from collections.abc import Callable
+
+HTTP_PATCH_MODULES = ("email.parser", "email.message", "http.client", "urllib.request")
 
 
 def patch_http() -> None:
@@ -10,3 +19,19 @@ def patch_http() -> None:
     import pyodide_http
 
     pyodide_http.patch_all()
+
+
+def patch_http_steps() -> list[Callable[[], object]]:
+    """Return the patch as small steps: the modules it imports one at a time, then the patch
+    (an import that fails is left to the patch itself)."""
+
+    def importing(name: str) -> Callable[[], object]:
+        def step() -> object:
+            try:
+                return importlib.import_module(name)
+            except ImportError:
+                return None
+
+        return step
+
+    return [*(importing(name) for name in HTTP_PATCH_MODULES), patch_http]

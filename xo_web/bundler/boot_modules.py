@@ -9,7 +9,6 @@ the whole import of the SDK, pydantic and the standard library modules it uses.
 BOOT_MODULES: tuple[str, ...] = (
     "xo_web.errors",
     "xo_web.adapters",
-    "pyodide_http",
     "xo_web.facade",
     "xo_web.core",
     "urllib",

@@ -28,8 +28,9 @@
   var QUEUEABLE = __XO_QUEUEABLE__;
   var GETTERS = __XO_GETTERS__;
   var PACKAGES = __XO_PACKAGES__;
-  // Skips pydantic's importlib.metadata scan for plugins (about a second in Pyodide).
-  var ENV = { PYDANTIC_DISABLE_PLUGINS: "__all__" };
+  // Skips pydantic's importlib.metadata scan for plugins; XO_WEB_HTTP_PATCH: these pages run no
+  // Python of their own, so xo_web patches urllib (pyodide-http) in idle time after boot.
+  var ENV = { PYDANTIC_DISABLE_PLUGINS: "__all__", XO_WEB_HTTP_PATCH: "idle" };
   // Imported a few per task before install() (xo_web/bundler/boot_modules.py), so importing
   // pydantic and the standard library is not one long task on the page's main thread.
   var BOOT_MODULES = __XO_BOOT_MODULES__;

@@ -5,12 +5,13 @@ what it needs on the spot. `warm_in_background()` builds them before that happen
 and then the `parsing` module's adapters as its own task scheduled with `call_later` (in
 Pyodide a `setTimeout`), so the page's own tasks run between them and no single task holds the
 main thread for long. A step that finds its work done (a call got there first) does nothing;
-a step that fails ends the warm-up quietly, and the first use raises the real error.
+a step that fails ends the warm-up quietly, and the first use raises the real error. Other
+idle work can use the same scheduling (``steps``): xo.js's deferred pyodide-http patch does.
 """
 
 import asyncio
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 CallLater = Callable[[float, Callable[[], None]], object]
 
@@ -24,10 +25,16 @@ def warm_steps() -> Iterator[Callable[[], object]]:
     yield lambda: importlib.import_module("xo_web.wire.parsing")
 
 
-def warm_in_background(call_later: CallLater | None = None, *, gap_s: float = GAP_S) -> None:
-    """Run the warm-up steps one per task through ``call_later`` (default: the event loop's)."""
+def warm_in_background(
+    call_later: CallLater | None = None,
+    *,
+    gap_s: float = GAP_S,
+    steps: Iterable[Callable[[], object]] | None = None,
+) -> None:
+    """Run the warm-up steps (or ``steps``) one per task through ``call_later`` (default:
+    the event loop's)."""
     later = call_later or asyncio.get_event_loop().call_later
-    steps = warm_steps()
+    steps = iter(warm_steps() if steps is None else steps)
 
     def step() -> None:
         try:
