@@ -4,7 +4,9 @@ Two ways of answering the SDKs' fetches, each SDK in its own context of the same
 
 - ``stub``: an init script replaces ``window.fetch`` on both pages before the SDK boots with a
   function resolving ``new Response('{"profiles":{}}')`` at once: the SDK's own cost;
-- ``sink``: real fetches to the bench server's same-origin ``/sink/`` (no Playwright routing).
+- ``sink``: real fetches to the bench server's same-origin ``/sink/`` (no Playwright routing);
+- ``worker-sink``: the same with xo.js in worker mode, where the page's cost of ``send()`` is
+  handing the call to the worker (the worker validates, stores through the page and fetches).
 
 Each round: ``calls`` sends in one fresh task; the ``performance.now()`` span around the loop
 (per call) and, as a second reading, the heartbeat gap that holds the loop; then the blocking
@@ -47,7 +49,7 @@ def _round(page: Page, calls: int) -> dict[str, Any]:
 def run_calls(
     session: Session, mode: str, runs: int, calls: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """Measure both SDKs in ``mode`` ("stub" or "sink"); return medians and the ratio."""
+    """Measure both SDKs in ``mode`` (a key of CALL_PAGES); return medians and the ratio."""
     contexts: dict[str, BrowserContext] = {}
     pages: dict[str, Page] = {}
     for sdk, page_file in zip(("xo", "reference"), CALL_PAGES[mode], strict=True):
@@ -74,7 +76,7 @@ def run_calls(
             "first_error": next((r["first_error"] for r in done if r["first_error"]), None),
             "stub_fetch_calls": fetches,
         }
-    if mode == "sink":
+    if mode.endswith("sink"):
         for page in pages.values():
             page.wait_for_timeout(1000)
         received = session.server.traffic.sunk_by_key

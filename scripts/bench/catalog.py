@@ -45,6 +45,7 @@ BOOT_PAGES: tuple[BootPage, ...] = (
 CALL_PAGES = {
     "stub": ("xo.html", "reference.html"),
     "sink": ("xo-sink.html", "reference.html?sink"),
+    "worker-sink": ("xo-worker-sink.html", "reference.html?sink"),  # the main thread's share
 }
 BURST_PAGE = "xo-sink.html"
 

@@ -91,7 +91,7 @@ def _run_parts(
         out["boot_steps"] = steps.run_steps(session, args.runs, log)
     if "calls" in parts:
         out["calls"] = {}
-        for mode in ("stub", "sink"):
+        for mode in catalog.CALL_PAGES:
             log(f"calls ({mode}): {args.calls} sends per round, {args.runs} rounds")
             out["calls"][mode] = calls.run_calls(session, mode, args.runs, args.calls, log)
     if "burst" in parts:

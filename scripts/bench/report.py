@@ -73,6 +73,13 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
     return rows
 
 
+CALL_MODES = {
+    "stub": "own cost, fetch stubbed",
+    "sink": "real fetch to same-origin sink",
+    "worker-sink": "xo.js worker mode, page's main thread, real fetch to sink",
+}
+
+
 def call_rows(calls: dict[str, Any]) -> list[Row]:
     """Rows of the per-call figures (fetch stubbed on both sides; same-origin sink)."""
     rows: list[Row] = []
@@ -80,7 +87,7 @@ def call_rows(calls: dict[str, Any]) -> list[Row]:
         if not isinstance(fig, dict) or "xo" not in fig:
             continue
         xo, ref = fig["xo"], fig["reference"]
-        what = "own cost, fetch stubbed" if mode == "stub" else "real fetch to same-origin sink"
+        what = CALL_MODES.get(mode, mode)
         rows.append(
             (
                 f"send() µs/call ({what}), span",
@@ -99,7 +106,7 @@ def call_rows(calls: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
-        if mode == "sink":
+        if mode.endswith("sink"):
             rows.append(
                 (
                     "sink: activities received / promises ok (all rounds)",
