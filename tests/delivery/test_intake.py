@@ -12,6 +12,7 @@ from tests.kit import World, answer, offline, view
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX, OUTBOX_LOCK
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.tracker import Tracker
+from xo_web.delivery.entry import decode_entry
 from xo_web.delivery.intake import COALESCE_BYTES
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.testing import MemoryStorage
@@ -337,3 +338,25 @@ def test_activity_cap_bounds_a_burst_and_reports_eviction() -> None:
     assert 0 < stats.evicted <= 400 - 150 + MAX_BATCH_SIZE
     assert sum(len(e["body"]) for e in world.queued()) <= 150
     assert any("full" in str(e) for e in world.errors)
+
+
+def test_an_entry_grown_send_by_send_is_stored_as_it_encodes() -> None:
+    """Each append rewrites the open entry with exactly its canonical stored form and size."""
+    storage = MemoryStorage()
+    world = World(storage=storage)
+
+    async def go() -> None:
+        tab = world.tab()
+        for count in range(1, 6):
+            tab.send(view(f"p{count}"))
+            keys = [k for k in storage.data if k.startswith(OUTBOX_ENTRY_PREFIX)]
+            assert len(keys) == 1
+            raw = storage.data[keys[0]]
+            entry = decode_entry(keys[0], raw, max_chars=10**6)
+            assert entry is not None
+            assert len(entry.body) == count
+            assert entry.encode() == raw
+            assert entry.parts == (() if count == 1 else (1,) * count)
+        await world.run(1)
+
+    run(go())

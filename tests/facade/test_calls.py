@@ -9,7 +9,7 @@ import pytest
 
 from tests.kit import VIEW
 from xo_web.core.tracker import Tracker
-from xo_web.facade.calls import Answer, Facade, init_arguments
+from xo_web.facade.calls import Answer, Facade, JsOutcome, init_arguments
 from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES, MethodName
 from xo_web.testing import MockTransport
 
@@ -112,3 +112,57 @@ def test_send_answers_an_awaitable_of_a_plain_outcome(
     outcome = asyncio.run(go())
     assert outcome == {"status": 200, "ok": True, "profiles": {}, "error": None, "queued": False}
     assert len(transport.requests) == 1
+
+
+def test_a_send_outcome_is_watched_without_a_task(
+    tracker: Tracker, transport: MockTransport
+) -> None:
+    """Inside a loop the outcome of each send of a tick is watchable and resolves as a dict."""
+
+    async def go() -> list[object]:
+        answers = [Facade(tracker).call("send", [VIEW]) for _ in range(3)]
+        settled: list[object] = []
+        for answer in answers:
+            assert isinstance(answer.awaitable, JsOutcome)
+            assert answer.awaitable.watchable
+            answer.awaitable.when_done(settled.append, settled.append)
+        await asyncio.gather(*(answer.awaitable for answer in answers if answer.awaitable))
+        await asyncio.sleep(0)  # the done callbacks run on the next loop iteration
+        return settled
+
+    settled = asyncio.run(go())
+    plain = {"status": 200, "ok": True, "profiles": {}, "error": None, "queued": False}
+    assert settled == [plain, plain, plain]
+    assert len(transport.requests) == 1  # the three sends of the tick shared one request
+
+
+def test_a_failed_outcome_is_rejected_and_a_cancelled_one_left_alone() -> None:
+    """when_done calls reject with the error, and neither callback for a cancelled send."""
+
+    async def go() -> list[object]:
+        loop = asyncio.get_running_loop()
+        failed, cancelled = loop.create_future(), loop.create_future()
+        seen: list[object] = []
+        JsOutcome(failed).when_done(seen.append, lambda error: seen.append(repr(error)))
+        JsOutcome(cancelled).when_done(seen.append, seen.append)
+        failed.set_exception(RuntimeError("boom"))
+        cancelled.cancel()
+        await asyncio.sleep(0)
+        return seen
+
+    assert asyncio.run(go()) == ["RuntimeError('boom')"]
+
+
+def test_an_outcome_outside_a_loop_is_awaited_not_watched() -> None:
+    """A coroutine (a send outside any loop) is not watchable; awaiting converts its value."""
+
+    async def outcome() -> None:
+        return None
+
+    js_outcome = JsOutcome(outcome())
+    assert not js_outcome.watchable
+    assert asyncio.run(_await(js_outcome)) is None
+
+
+async def _await(awaitable: JsOutcome) -> object:
+    return await awaitable

@@ -94,10 +94,14 @@ def promise(awaitable: Awaitable[object]) -> Any:
     if _with_resolvers is not None and isinstance(awaitable, JsOutcome) and awaitable.watchable:
         parts = _with_resolvers()
         resolve, reject = parts.resolve, parts.reject
-        awaitable.when_done(
-            lambda value: resolve(to_js_value(value)),
-            lambda error: reject(js.Error.new(str(error))),
-        )
+
+        def fulfil(value: object) -> None:
+            try:
+                resolve(to_js_value(value))
+            except Exception as error:  # as the awaiting path below: rejected, never pending
+                reject(js.Error.new(str(error)))
+
+        awaitable.when_done(fulfil, lambda error: reject(js.Error.new(str(error))))
         return parts.promise
 
     def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:

@@ -128,18 +128,19 @@ class Entry:
         texts: tuple[str, ...],
         sizes: tuple[int, ...],
         *,
+        parts: tuple[int, ...],
         size: int,
     ) -> "Entry":
-        """Return this entry (with its texts) plus one more send, whose stored form is `size`
-        bytes. Built by copying the fields, not with `dataclasses.replace`: the send path
-        appends to the open entry on every call."""
+        """Return this entry (with its texts) plus one more send — `parts` is then every
+        send's count — whose stored form is `size` bytes. Built by copying the fields, not
+        with `dataclasses.replace`: the send path appends to the open entry on every call."""
         grown: Entry = object.__new__(Entry)
         fields = grown.__dict__
         fields.update(self.__dict__)
         fields["body"] = self.body + batch
         fields["texts"] = self.texts + texts
         fields["sizes"] = self.sizes + sizes
-        fields["parts"] = (*self.part_counts, len(batch))
+        fields["parts"] = parts
         fields["size"] = size
         return grown
 

@@ -121,14 +121,16 @@ class Intake:
         if len(current.body) + len(batch) > MAX_BATCH_SIZE or body_bytes > COALESCE_BYTES:
             self.open = None
             return None
-        raw = stored_form(header, (*current.part_counts, len(batch)), current.texts + texts)
-        grown = current.with_sends(tuple(batch), texts, sizes, size=utf8_len(raw))
+        counts = current.part_counts
+        parts = (*counts, len(batch))
+        raw = stored_form(header, parts, current.texts + texts)
+        grown = current.with_sends(tuple(batch), texts, sizes, parts=parts, size=utf8_len(raw))
         evicted = self._outbox.grow(grown, keep=self.protected, raw=raw)
         if evicted is None:
             self.open = None
             return None
         self._written = (grown, header, body_bytes)
-        self._waiters.add_send(current.id, len(current.part_counts))
+        self._waiters.add_send(current.id, len(counts))
         if evicted:
             self._evicted(evicted)
         return current.id
