@@ -71,7 +71,8 @@ STEPS = """<!doctype html><script>window.xo = {__attach: function () {}};</scrip
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 const runtime = new URL("./pyodide/", location.href).href;
 const py = await loadPyodide({indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
-  packageBaseUrl: runtime, packages: ["xo_web"]});  // env: what xo_web itself sets
+  packageBaseUrl: runtime, packages: ["xo_web"],
+  env: {XO_WEB_HTTP_PATCH: "idle"}});  // as xo.js; PYDANTIC_DISABLE_PLUGINS: xo_web's own
 // Gaps that end after a and start before b, clipped to start at a (what happened before a is
 // the runtime's): xo_web's own blocking, read in the page.
 const gaps = (a, b) => window.__gaps.filter(g => g[1] > a && g[0] < b)

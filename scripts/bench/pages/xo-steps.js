@@ -3,7 +3,8 @@
 // install steps are synchronous, so their spans are main-thread blocking by construction; the
 // wheels step is async (its blocking is read from the heartbeat inside its span). Between the
 // wheels and the import, the modules xo.js imports in slices (its BOOT_MODULES, read from the
-// bundle's xo.js; none for a bundle without them), as xo.js does: SLICE_MS, then a yield.
+// bundle's xo.js; none for a bundle without them), as xo.js does: SLICE_MS, then a yield;
+// with xo.js's XO_WEB_HTTP_PATCH (pyodide-http's patch after ready) when the bundle sets it.
 (async function () {
   "use strict";
   var spans = {}, t = performance.now(), sliced = [], sliceMs = 10;
@@ -17,11 +18,12 @@
     if (found) sliced = JSON.parse(found[1]);
     found = /var SLICE_MS = (\d+);/.exec(loader);
     if (found) sliceMs = Number(found[1]);
+    var env = /XO_WEB_HTTP_PATCH: "idle"/.test(loader) ? { XO_WEB_HTTP_PATCH: "idle" } : {};
     t = performance.now();
     var runtime = new URL("/xo/pyodide/", location.href).href;
     var m = await import(runtime + "pyodide.mjs");
     mark("loader_module");
-    var py = await m.loadPyodide({ indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json", packageBaseUrl: runtime });
+    var py = await m.loadPyodide({ indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json", packageBaseUrl: runtime, env: env });
     mark("runtime");
     await py.loadPackage(["xo_web"], { messageCallback: function () {} });
     mark("wheels");
