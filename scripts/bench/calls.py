@@ -5,8 +5,9 @@ Two ways of answering the SDKs' fetches, each SDK in its own context of the same
 - ``stub``: an init script replaces ``window.fetch`` on both pages before the SDK boots with a
   function resolving ``new Response('{"profiles":{}}')`` at once: the SDK's own cost;
 - ``sink``: real fetches to the bench server's same-origin ``/sink/`` (no Playwright routing);
-- ``worker-sink``: the same with xo.js in worker mode, where the page's cost of ``send()`` is
-  handing the call to the worker (the worker validates, stores through the page and fetches).
+- ``worker``: xo.js in worker mode, where the page's cost of ``send()`` is handing the call to
+  the worker (which validates, stores through the page and fetches to the sink), next to the
+  JS SDK with fetch stubbed (its own cost).
 
 Each round: ``calls`` sends in one fresh task; the ``performance.now()`` span around the loop
 (per call) and, as a second reading, the heartbeat gap that holds the loop; then the blocking
@@ -22,7 +23,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from scripts.bench import stats
 from scripts.bench.browser import Session, heartbeat_gaps
-from scripts.bench.catalog import CALL_PAGES
+from scripts.bench.catalog import CALL_PAGES, SINK_MODES, STUBBED_MODES
 
 WARMUP_CALLS = 50
 PAUSE_MS = 300  # after the promises settled: trailing delivery tasks
@@ -53,7 +54,7 @@ def run_calls(
     contexts: dict[str, BrowserContext] = {}
     pages: dict[str, Page] = {}
     for sdk, page_file in zip(("xo", "reference"), CALL_PAGES[mode], strict=True):
-        contexts[sdk] = session.context(stub_fetch=mode == "stub")
+        contexts[sdk] = session.context(stub_fetch=mode in STUBBED_MODES)
         pages[sdk], _ = session.open(contexts[sdk], page_file)
         pages[sdk].evaluate(f"__bench.timed({WARMUP_CALLS})")
         pages[sdk].wait_for_timeout(PAUSE_MS)
@@ -76,7 +77,7 @@ def run_calls(
             "first_error": next((r["first_error"] for r in done if r["first_error"]), None),
             "stub_fetch_calls": fetches,
         }
-    if mode.endswith("sink"):
+    if mode in SINK_MODES:
         for page in pages.values():
             page.wait_for_timeout(1000)
         received = session.server.traffic.sunk_by_key

@@ -45,8 +45,12 @@ BOOT_PAGES: tuple[BootPage, ...] = (
 CALL_PAGES = {
     "stub": ("xo.html", "reference.html"),
     "sink": ("xo-sink.html", "reference.html?sink"),
-    "worker-sink": ("xo-worker-sink.html", "reference.html?sink"),  # the main thread's share
+    # xo.js worker mode: the page's share of send() (the worker fetches to the sink) next to
+    # the JS SDK's own cost (fetch stubbed), the figure the target is set on.
+    "worker": ("xo-worker-sink.html", "reference.html"),
 }
+STUBBED_MODES = ("stub", "worker")  # contexts whose pages get stub-fetch.js
+SINK_MODES = ("sink", "worker")  # xo_web's requests reach the sink
 BURST_PAGE = "xo-sink.html"
 
 INIT_SCRIPTS = ("heartbeat.js", "bench.js")  # in every context, before any page script

@@ -76,7 +76,7 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
 CALL_MODES = {
     "stub": "own cost, fetch stubbed",
     "sink": "real fetch to same-origin sink",
-    "worker-sink": "xo.js worker mode, page's main thread, real fetch to sink",
+    "worker": "xo.js worker mode: the page's share; JS SDK fetch stubbed",
 }
 
 
@@ -106,7 +106,7 @@ def call_rows(calls: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
-        if mode.endswith("sink"):
+        if mode in ("sink", "worker"):
             rows.append(
                 (
                     "sink: activities received / promises ok (all rounds)",
