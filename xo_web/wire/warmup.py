@@ -3,8 +3,9 @@
 Booting the SDK builds no validator (see `xo_web.wire`): the first `send` or setter would build
 what it needs on the spot. `warm_in_background()` builds them before that happens, each model
 and then the `parsing` module's adapters as its own task scheduled with `call_later` (in
-Pyodide a `setTimeout`), so the page's own tasks run between them and no single task holds the
-main thread for long. A step that finds its work done (a call got there first) does nothing;
+Pyodide a `setTimeout`), starting a quarter second after boot (what a page does right at ready
+goes first), so the page's own tasks run between them and no single task holds the main
+thread for long. A step that finds its work done (a call got there first) does nothing;
 a step that fails ends the warm-up quietly, and the first use raises the real error. Other
 idle work can use the same scheduling (``steps``): xo.js's deferred pyodide-http patch does.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 CallLater = Callable[[float, Callable[[], None]], object]
 
 GAP_S = 0.0  # between steps: 0 still yields to the page (one task each)
+START_S = 0.25  # before the first: the calls a page makes right at ready come first
 
 
 def warm_steps() -> Iterator[Callable[[], object]]:
@@ -29,6 +31,7 @@ def warm_in_background(
     call_later: CallLater | None = None,
     *,
     gap_s: float = GAP_S,
+    start_s: float = START_S,
     steps: Iterable[Callable[[], object]] | None = None,
 ) -> None:
     """Run the warm-up steps (or ``steps``) one per task through ``call_later`` (default:
@@ -43,4 +46,4 @@ def warm_in_background(
             return
         later(gap_s, step)
 
-    later(gap_s, step)
+    later(start_s, step)
