@@ -227,13 +227,6 @@ def listen_for_delivery(tracker: Tracker) -> None:
         target.addEventListener(event, proxy)
 
 
-def patch_http() -> None:
-    """Make page scripts' ``urllib``/``requests`` calls work in Pyodide (pyodide-http)."""
-    import pyodide_http
-
-    pyodide_http.patch_all()
-
-
 _attached: set[int] = set()  # ids of the trackers bound to window.xo.activity
 
 
