@@ -120,3 +120,18 @@ def test_importing_the_package_imports_neither_the_tracker_nor_pydantic() -> Non
         "assert xo_web.Tracker.__module__ == 'xo_web.core.tracker'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
+def test_booting_a_tracker_and_a_common_send_import_no_pydantic() -> None:
+    """A tracker's construction, init and a common-shape send leave pydantic for the warm-up
+    (the user setters still validate with it)."""
+    code = (
+        "import asyncio, sys\n"
+        "from xo_web.core.tracker import Tracker\n"
+        "from xo_web.testing import MemoryStorage, MockTransport\n"
+        "tracker = Tracker(MemoryStorage(), MockTransport())\n"
+        "tracker.init('key')\n"
+        "asyncio.run(tracker.send({'action': 'view', 'target': {'product': 'p'}}))\n"
+        "assert 'pydantic' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

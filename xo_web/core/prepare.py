@@ -9,6 +9,8 @@ The common shapes take a fast path (xo_web.wire.fast: no pydantic, the C JSON en
 every float allows it); anything else, and every error, goes through `prepare_validated`.
 """
 
+from typing import TYPE_CHECKING
+
 from xo_web.core.privacy import guard_user
 from xo_web.core.user import UserState
 from xo_web.delivery.entry import encode_activity
@@ -17,7 +19,6 @@ from xo_web.wire import (
     MAX_ACTIVITY_BYTES,
     MAX_BATCH_SIZE,
     SESSION_IDENTITY,
-    Activity,
     check_activity_size,
     dumps,
     parse_activities,
@@ -26,6 +27,9 @@ from xo_web.wire import (
 )
 from xo_web.wire.encoding import compact, plain_float
 from xo_web.wire.fast import fast_activity
+
+if TYPE_CHECKING:  # the models (pydantic) load on first use, not at boot
+    from xo_web.wire.models import Activity
 
 Batch = list[dict[str, object]]
 Encoded = list[tuple[str, int]]
@@ -81,7 +85,7 @@ def prepare_validated(activities: object, user: UserState) -> tuple[Batch, Encod
     return batch, encoded
 
 
-def _with_user(activity: Activity, user: UserState, prefix: str) -> dict[str, object]:
+def _with_user(activity: "Activity", user: UserState, prefix: str) -> dict[str, object]:
     wire = to_wire(activity)
     if activity.user is None:
         wire["user"] = user.snapshot()

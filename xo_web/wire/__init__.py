@@ -41,13 +41,13 @@ from xo_web.wire.rules import (
     SESSION_IDENTITY,
     Scalar,
     is_session_id,
+    join_field,
 )
 
 MODEL_NAMES = ("Activity", "Metadata", "User")
 PARSING_NAMES = (
     "check_activity_size",
     "check_user_size",
-    "join_field",
     "parse_activities",
     "parse_activity",
     "parse_identities",
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from xo_web.wire.parsing import (
         check_activity_size,
         check_user_size,
-        join_field,
         parse_activities,
         parse_activity,
         parse_identities,

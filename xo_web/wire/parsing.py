@@ -21,22 +21,10 @@ from xo_web.wire.rules import (
     MAX_USER_BYTES,
     RuleViolation,
     Scalar,
+    join_field,
     kind_of,
-    path_step,
     show_key,
 )
-
-
-def join_field(prefix: str, *steps: object) -> str:
-    """Return the dotted path of `steps` below `prefix`: join_field("user.traits", "a b", 0)."""
-    path = prefix
-    for step in steps:
-        if isinstance(step, int):
-            path += f"[{step}]"
-        elif isinstance(step, str):
-            path += path_step(step)
-    return path.removeprefix(".")
-
 
 _GENERIC_REASONS = {
     "missing": "is required",

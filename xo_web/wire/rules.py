@@ -62,6 +62,17 @@ def path_step(name: str) -> str:
     return f".{name}" if _PLAIN_KEY.fullmatch(name) else f"[{json.dumps(name)}]"
 
 
+def join_field(prefix: str, *steps: object) -> str:
+    """Return the dotted path of `steps` below `prefix`: join_field("user.traits", "a b", 0)."""
+    path = prefix
+    for step in steps:
+        if isinstance(step, int):
+            path += f"[{step}]"
+        elif isinstance(step, str):
+            path += path_step(step)
+    return path.removeprefix(".")
+
+
 class RuleViolation(ValueError):
     """A rule violation; `path` is appended to pydantic's location (e.g. ".a[2]")."""
 

@@ -1,13 +1,14 @@
 """Building the wire validators in idle time after boot, one small task at a time.
 
-Booting the SDK builds no validator (see `xo_web.wire`): the first `send` or setter would build
-what it needs on the spot. `warm_in_background()` builds them before that happens, each model
-and then the `parsing` module's adapters as its own task scheduled with `call_later` (in
-Pyodide a `setTimeout`), starting a quarter second after boot (what a page does right at ready
-goes first), so the page's own tasks run between them and no single task holds the main
-thread for long. A step that finds its work done (a call got there first) does nothing;
-a step that fails ends the warm-up quietly, and the first use raises the real error. Other
-idle work can use the same scheduling (``steps``): xo.js's deferred pyodide-http patch does.
+Booting the SDK imports no pydantic and builds no validator (see `xo_web.wire`): the first
+`send` of an uncommon shape or the first error would do it on the spot. `warm_in_background()`
+does it before that happens, each of pydantic's modules, each model and then the `parsing`
+module's adapters as its own task scheduled with `call_later` (in Pyodide a `setTimeout`),
+starting a quarter second after boot (what a page does right at ready goes first), so the
+page's own tasks run between them and no single task holds the main thread for long. A step
+that finds its work done (a call got there first) does nothing; a step that fails ends the
+warm-up quietly, and the first use raises the real error. Other idle work can use the same
+scheduling (``steps``): xo.js's deferred pyodide-http patch does.
 """
 
 import asyncio
@@ -20,11 +21,90 @@ GAP_S = 0.0  # between steps: 0 still yields to the page (one task each)
 START_S = 0.25  # before the first: the calls a page makes right at ready come first
 
 
+# What importing the models imports (pydantic and its dependencies), children before parents,
+# recorded in the bundle's Pyodide the way scripts/boot_order.py records the boot (these are
+# the names its list lost when the boot stopped importing pydantic): one module body per task.
+# A stale list only makes the slices less even (a missing name is imported by the next one
+# that needs it; a failing one is skipped).
+MODEL_IMPORTS = (
+    "typing_extensions",
+    "pydantic_core._pydantic_core",
+    "fractions",
+    "pydantic_core.core_schema",
+    "pydantic_core",
+    "pydantic.version",
+    "pydantic.warnings",
+    "pydantic._migration",
+    "typing_inspection",
+    "typing_inspection.typing_objects",
+    "typing_inspection.introspection",
+    "pydantic._internal",
+    "pydantic._internal._contextlib",
+    "pydantic._internal._namespace_utils",
+    "pydantic._internal._typing_extra",
+    "pydantic._internal._repr",
+    "pydantic.errors",
+    "pydantic",
+    "pydantic._internal._import_utils",
+    "pydantic._internal._utils",
+    "pydantic._internal._type_refs",
+    "pydantic._internal._decorators",
+    "pydantic._internal._forward_ref",
+    "pydantic._internal._generics",
+    "pydantic.annotated_handlers",
+    "pydantic.functional_validators",
+    "pydantic.aliases",
+    "pydantic.config",
+    "pydantic._internal._config",
+    "pydantic._internal._docs_extraction",
+    "pydantic._internal._fields",
+    "pydantic.plugin",
+    "pydantic.plugin._schema_validator",
+    "pydantic._internal._mock_val_ser",
+    "sysconfig",
+    "zoneinfo._tzpath",
+    "zoneinfo._common",
+    "_zoneinfo",
+    "zoneinfo",
+    "pydantic._internal._core_metadata",
+    "pydantic._internal._core_utils",
+    "pydantic._internal._schema_generation_shared",
+    "pydantic.json_schema",
+    "pydantic._internal._discriminated_union",
+    "pydantic._internal._known_annotated_metadata",
+    "pydantic._internal._schema_gather",
+    "pydantic._internal._generate_schema",
+    "pydantic._internal._signature",
+    "pydantic._internal._model_construction",
+    "pydantic.main",
+    "annotated_types",
+    "pydantic._internal._validators",
+    "_hmac",
+    "hmac",
+    "secrets",
+    "pydantic.types",
+    "pydantic.fields",
+)
+
+
 def warm_steps() -> Iterator[Callable[[], object]]:
-    """Yield the warm-up steps in order: each model's build, then the parsing adapters."""
+    """Yield the warm-up steps in order: pydantic's modules one by one, each model's build,
+    then the parsing adapters."""
+    for name in MODEL_IMPORTS:
+        yield _importing(name)
     models = importlib.import_module("xo_web.wire.models")
     yield from models.build_steps()
     yield lambda: importlib.import_module("xo_web.wire.parsing")
+
+
+def _importing(name: str) -> Callable[[], object]:
+    def step() -> object:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
+
+    return step
 
 
 def warm_in_background(
