@@ -17,6 +17,7 @@ a loader can import the SDK's modules one at a time, each in its own task (``xo.
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -102,7 +103,8 @@ def _default_tracker() -> Tracker:
 
             _default = create_tracker()
             later = patch_http_steps() if _PATCH_LATER else []
-            warm_in_background(steps=[*warm_steps(), *later])  # in idle time after boot
+            # In idle time after boot; chained, not listed: each step's imports run in its task.
+            warm_in_background(steps=itertools.chain(warm_steps(), later))
         else:
             from xo_web.core.storage import MemoryStorage
             from xo_web.core.tracker import Tracker

@@ -123,3 +123,19 @@ def test_other_idle_work_runs_on_the_same_schedule() -> None:
     while scheduled:
         scheduled.pop(0)()
     assert done == [1, 2]
+
+
+def test_the_warm_up_imports_pydantic_one_step_at_a_time() -> None:
+    """Taking the warm-up's steps imports nothing; pydantic comes in only as steps run."""
+    code = (
+        "import sys\n"
+        "from xo_web.wire.warmup import MODEL_IMPORTS, warm_steps\n"
+        "steps = warm_steps()\n"
+        "first = [next(steps) for _ in MODEL_IMPORTS]\n"
+        "assert 'pydantic' not in sys.modules\n"
+        "for step in first:\n"
+        "    step()\n"
+        "assert 'pydantic.main' in sys.modules\n"
+        "assert 'xo_web.wire.models' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
