@@ -2,14 +2,16 @@
 
 The package itself holds the pyodide-http patch only, which ``import xo_web`` runs in Pyodide:
 it must not import the rest of the SDK (``xo.js`` imports the SDK's modules one task at a
-time). Patching imports ``urllib.request`` and ``http.client`` (about 170 ms of main thread in
-Chromium): ``xo.js``, whose pages have no Python of their own, has it applied in idle time
-after boot (``XO_WEB_HTTP_PATCH=idle``), after the validators' warm-up and one of these
-imports per task (``patch_http_steps``).
+time; ``xo_web.core.imports`` is the one exception, a few lines). Patching imports
+``urllib.request`` and ``http.client`` (about 170 ms of main thread in Chromium): ``xo.js``,
+whose pages have no Python of their own, has it applied in idle time after boot
+(``XO_WEB_HTTP_PATCH=idle``), after the validators' warm-up and one of these imports per task
+(``patch_http_steps``).
 """
 
-import importlib
 from collections.abc import Callable
+
+from xo_web.core.imports import import_step
 
 HTTP_PATCH_MODULES = ("email.parser", "email.message", "http.client", "urllib.request")
 
@@ -25,13 +27,4 @@ def patch_http_steps() -> list[Callable[[], object]]:
     """Return the patch as small steps: the modules it imports one at a time, then the patch
     (an import that fails is left to the patch itself)."""
 
-    def importing(name: str) -> Callable[[], object]:
-        def step() -> object:
-            try:
-                return importlib.import_module(name)
-            except ImportError:
-                return None
-
-        return step
-
-    return [*(importing(name) for name in HTTP_PATCH_MODULES), patch_http]
+    return [*(import_step(name) for name in HTTP_PATCH_MODULES), patch_http]

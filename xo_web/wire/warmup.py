@@ -15,6 +15,8 @@ import asyncio
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 
+from xo_web.core.imports import import_step
+
 CallLater = Callable[[float, Callable[[], None]], object]
 
 GAP_S = 0.0  # between steps: 0 still yields to the page (one task each)
@@ -91,20 +93,10 @@ def warm_steps() -> Iterator[Callable[[], object]]:
     """Yield the warm-up steps in order: pydantic's modules one by one, each model's build,
     then the parsing adapters."""
     for name in MODEL_IMPORTS:
-        yield _importing(name)
+        yield import_step(name)
     models = importlib.import_module("xo_web.wire.models")
     yield from models.build_steps()
     yield lambda: importlib.import_module("xo_web.wire.parsing")
-
-
-def _importing(name: str) -> Callable[[], object]:
-    def step() -> object:
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            return None
-
-    return step
 
 
 def warm_in_background(
