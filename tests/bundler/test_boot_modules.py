@@ -22,5 +22,12 @@ def test_the_list_was_generated_for_the_pinned_pydantic() -> None:
 
     [pydantic] = [w for w in BROWSER_WHEELS if w.name == "pydantic"]
     assert f"pydantic {pydantic.version})" in (module.__doc__ or "")
-    assert "pydantic.main" in BOOT_MODULES
-    assert "pydantic_core" in BOOT_MODULES
+
+
+def test_the_boot_imports_no_pydantic_and_the_warm_up_does() -> None:
+    """pydantic is left out of the boot's list and imported by the warm-up, one module a step."""
+    from xo_web.wire.warmup import MODEL_IMPORTS
+
+    assert not any(name.split(".")[0] in {"pydantic", "pydantic_core"} for name in BOOT_MODULES)
+    assert {"pydantic_core", "pydantic.main", "pydantic.fields"} <= set(MODEL_IMPORTS)
+    assert not set(MODEL_IMPORTS) & set(BOOT_MODULES)
