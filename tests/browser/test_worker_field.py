@@ -94,20 +94,27 @@ def test_an_opt_out_storage_refuses_is_reported_and_holds_for_the_page(
 
 
 def test_what_full_storage_refused_leaves_on_page_hide(
-    page: Page, site: StaticSite, network: Network
+    context: BrowserContext, page: Page, site: StaticSite, network: Network
 ) -> None:
-    """A send kept only in memory (storage full) still leaves on the page-hide request."""
-    network.responder = lambda _request: None
-    boot_worker(page, site, "/wf/full-hide.html", delivery={"retryBaseS": 3600})
+    """A send kept only in memory (storage full) still leaves on the page-hide request.
+
+    Another page holds the outbox Web Lock meanwhile, so the worker sends nothing itself and
+    the only request is the page's.
+    """
+    holder = context.new_page()
+    holder.goto(site.add_page("/wf/holder.html", f"{HEAD}</head><body></body></html>"))
+    holder.evaluate(
+        "() => { navigator.locks.request('attraqt-outbox', () => new Promise(() => {})); }"
+    )
+    boot_worker(page, site, "/wf/full-hide.html")
     assert page.evaluate(FILL_STORAGE) == "full"
     assert send(page, "kept")["queued"] is True
     stored = "Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox:')).length"
     assert page.evaluate(stored) == 0
-    before = len(network.collected)
-    network.responder = lambda _request: OK
+    assert network.collected == []
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
     settle(page, network, 1, timeout_ms=10_000)
-    assert [r.body[0]["target"] for r in network.collected[before:]] == [{"product": "kept"}]
+    assert [r.body[0]["target"] for r in network.collected] == [{"product": "kept"}]
 
 
 def test_a_sandboxed_frame_in_worker_mode_delivers(
