@@ -42,7 +42,7 @@ from xo_web.core.consent import OPT_OUT_NOT_SAVED, is_opt_out_value
 from xo_web.core.keys import KEY_PREFIX, OPT_OUT_STORAGE_KEY
 from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError
-from xo_web.facade.calls import Answer, Facade
+from xo_web.facade.calls import Answer, Facade, JsOutcome
 
 Post = Callable[[dict[str, Any]], None]
 
@@ -226,14 +226,27 @@ class WorkerBridge:
             self._settle_later(call_id, answer.awaitable)
 
     def _settle_later(self, call_id: object, awaitable: Any) -> None:
+        """Post the send's outcome when it is known: from a done callback when the outcome is
+        watchable (as ``convert.promise`` does on the main thread), else from a task."""
+
+        def resolve(value: object) -> None:
+            health = self._tracker.healthy_until() if self._tracker is not None else 0.0
+            self._post({"xo": "outcome", "id": call_id, "value": value, "healthyUntil": health})
+
+        def reject(error: BaseException) -> None:  # delivery never throws; a bug guard
+            self._post({"xo": "outcome", "id": call_id, "error": str(error)})
+
+        if isinstance(awaitable, JsOutcome) and awaitable.watchable:
+            awaitable.when_done(resolve, reject)
+            return
+
         async def settle() -> None:
             try:
                 value = await awaitable
-            except Exception as error:  # delivery never throws; this is a bug guard
-                self._post({"xo": "outcome", "id": call_id, "error": str(error)})
+            except Exception as error:
+                reject(error)
                 return
-            health = self._tracker.healthy_until() if self._tracker is not None else 0.0
-            self._post({"xo": "outcome", "id": call_id, "value": value, "healthyUntil": health})
+            resolve(value)
 
         task = asyncio.ensure_future(settle())
         self._tasks.add(task)
