@@ -37,7 +37,7 @@ from xo_web.core.config import DEFAULT_TIMEOUT_S
 from xo_web.delivery.dispatch import KEEPALIVE_LIMIT_BYTES
 from xo_web.delivery.flights import LEASE_MARGIN_S
 from xo_web.delivery.unload import UNLOAD_CHUNK_BYTES
-from xo_web.facade.names import ACTIVITY_METHODS, LOADER_TEMPLATE, QUEUEABLE_JS_NAMES
+from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES, loader_template
 
 PYODIDE_RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 BROWSER_PACKAGES = ("xo_web",)
@@ -149,7 +149,7 @@ def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path, shop: Sequence[
 
 
 def _write_loader(out: Path) -> None:
-    template = LOADER_TEMPLATE.read_text()
+    template = loader_template()
     getters = [m.js for m in ACTIVITY_METHODS if m.kind == "getter"]
     loader = (
         template.replace("__XO_QUEUEABLE__", json.dumps(list(QUEUEABLE_JS_NAMES)))

@@ -43,5 +43,14 @@ ACTIVITY_METHODS: tuple[MethodName, ...] = (
 # Methods the pre-boot stub may queue: getters need a live SDK to answer.
 QUEUEABLE_JS_NAMES: tuple[str, ...] = tuple(m.js for m in ACTIVITY_METHODS if m.kind != "getter")
 
-# The loader page code includes; `xo-web build` fills in the names above.
-LOADER_TEMPLATE = Path(__file__).resolve().parent / "xo.js"
+# The loader page code includes (xo.js), as source parts of one concern each: `xo-web build`
+# joins them, in this order, inside one function and fills in the names above. Statements run
+# in this order too; the function declarations of every part are visible to all of them.
+LOADER_SOURCES = Path(__file__).resolve().parent / "js"
+LOADER_PARTS: tuple[str, ...] = ("prelude", "stub", "bridge", "hide", "worker", "loader")
+
+
+def loader_template() -> str:
+    """Return xo.js before `xo-web build` fills in its names: the header, then the parts."""
+    body = "".join((LOADER_SOURCES / f"{part}.js").read_text() for part in LOADER_PARTS)
+    return (LOADER_SOURCES / "header.js").read_text() + "(function () {\n" + body + "})();\n"

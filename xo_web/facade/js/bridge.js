@@ -1,0 +1,189 @@
+  // bridge: the page's side of a worker running the SDK (storage, other tabs, calls, answers).
+  xo.connectWorker = listenTo;
+  scanForWorkers();
+
+  function readStorage(key) {
+    try { return localStorage.getItem(key); } catch (error) { return null; }
+  }
+
+  function ownKeys() {
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(PREFIX) === 0) keys.push(key);
+      }
+    } catch (error) { /* blocked storage: the worker works from memory */ }
+    return keys;
+  }
+
+  function snapshot() {
+    var values = {};
+    ownKeys().forEach(function (key) { values[key] = readStorage(key); });
+    return values;
+  }
+
+  function refused() {
+    var n = navigator, dnt = [n.doNotTrack, w.doNotTrack];
+    return dnt.some(function (v) { return typeof v === "string" && /^(1|yes)$/i.test(v); }) ||
+      n.globalPrivacyControl === true;
+  }
+
+  function attachMessage() {
+    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false };
+  }
+
+  // Calls a page made through a worker that the worker had not yet taken (persisted) when
+  // the page went: kept under attraqtpending:<id> and replayed, in order, at the next boot.
+  function takePending() {
+    var calls = [];
+    ownKeys().filter(function (key) { return key.indexOf(PENDING) === 0; }).sort().forEach(function (key) {
+      var raw = readStorage(key);
+      try { localStorage.removeItem(key); } catch (error) { return; }
+      try {
+        var list = JSON.parse(raw);
+        if (Array.isArray(list)) calls = calls.concat(list.filter(Array.isArray).slice(0, 1000));
+      } catch (error) { /* not ours or corrupted: dropped, never evaluated */ }
+    });
+    return calls;
+  }
+
+  function listenTo(worker) {
+    if (!worker || bridges.has(worker)) return;
+    bridges.set(worker, null);
+    worker.addEventListener("message", function (event) {
+      var data = event.data, port = event.ports && event.ports[0];
+      if (!data || data.xo !== "hello" || !port || bridges.get(worker)) return;
+      bridges.set(worker, connect(port));
+      port.postMessage(attachMessage());
+    });
+  }
+
+  // PyScript sets element.xworker when it starts a worker script: look for them for a while.
+  function scanForWorkers() {
+    var started = Date.now();
+    var timer = setInterval(function () {
+      var pending = 0;
+      document.querySelectorAll("script[worker], py-script[worker]").forEach(function (el) {
+        if (el.xworker) listenTo(el.xworker);
+        else pending++;
+      });
+      if ((document.readyState === "complete" && !pending) || Date.now() - started > 60000) {
+        clearInterval(timer);
+      }
+    }, 50);
+  }
+
+  function connect(port) {
+    var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
+      healthyUntil: 0, unsaved: {}, refused: false };
+
+    function post(message) {
+      try { port.postMessage(message); } catch (error) { report("bridge", error); }
+    }
+    function changed(key) {
+      post({ xo: "changed", key: key, value: b.value(key), seq: b.applied });
+    }
+    // The page's value of a key: what storage holds, or a write storage refused.
+    b.snapshot = function () {
+      var values = snapshot();
+      Object.keys(b.unsaved).forEach(function (key) { values[key] = b.unsaved[key]; });
+      return values;
+    };
+    b.value = function (key) {
+      return Object.prototype.hasOwnProperty.call(b.unsaved, key) ? b.unsaved[key] : readStorage(key);
+    };
+    // Applies one write. What storage refuses (full, blocked) is kept in the page's memory for
+    // the page-hide flush, and the worker is told: once, and for the opt-out flag every time
+    // (it reports that as a ConsentError; the opt-out holds for the page, as on the main thread).
+    b.write = function (key, value) {
+      delete b.unsaved[key];
+      try {
+        if (value === null) localStorage.removeItem(key);
+        else localStorage.setItem(key, value);
+        return true;
+      } catch (error) {
+        if (value !== null) b.unsaved[key] = value;
+        if (!b.refused || key === KEYS.optOut) {
+          post({ xo: "failed", key: key, message: String(error && error.message || error) });
+        }
+        b.refused = true;
+        return false;
+      }
+    };
+
+    port.onmessage = function (event) {
+      var m = event.data || {};
+      if (typeof m.healthyUntil === "number") b.healthyUntil = m.healthyUntil;
+      if (m.xo === "set") {
+        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, m.value);
+        b.applied = m.seq;
+      } else if (m.xo === "ready") {
+        var first = !b.meta;
+        b.meta = m;
+        if (first) xo.__attach(dispatcher(b));
+      } else if (m.xo === "answer") {
+        answered(b, m);
+      } else if (m.xo === "outcome") {
+        var call = b.calls[m.id];
+        delete b.calls[m.id];
+        if (call) m.error ? call.reject(new Error(m.error)) : call.resolve(m.value);
+      } else if (m.xo === "sync") { // answered after every write posted before it
+        post({ xo: "synced", id: m.id, seq: b.applied, snapshot: m.snapshot ? b.snapshot() : null });
+      } else if (m.xo === "warn") {
+        console.warn(m.message);
+      } else if (m.xo === "report") {
+        console.error("[xo_web] " + m.detail.stage + " failed: " + m.detail.message);
+        w.dispatchEvent(new CustomEvent("xo:error", { detail: m.detail }));
+        if (m.detail.stage === "boot") xo.__fail(new Error(m.detail.message));
+      }
+    };
+    w.addEventListener("storage", function (event) {
+      if (event.storageArea && event.storageArea !== w.localStorage) return;
+      if (event.key === null) post({ xo: "reset", snapshot: b.snapshot(), seq: b.applied });
+      else if (event.key.indexOf(PREFIX) === 0) changed(event.key);
+    });
+    ["online", "offline"].forEach(function (name) {
+      w.addEventListener(name, function () { post({ xo: "online", online: name === "online" }); });
+    });
+    w.addEventListener("pagehide", function () { hide(b, changed); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") hide(b, changed);
+    });
+    return b;
+  }
+
+  function dispatcher(b) {
+    return function (name, args) {
+      var id = b.next++;
+      var result = new Promise(function (resolve, reject) {
+        b.calls[id] = { resolve: resolve, reject: reject, send: name === "send" };
+      });
+      try {
+        b.port.postMessage({ xo: "call", id: id, name: name, args: args });
+      } catch (error) { // e.g. a function or a DOM node among the arguments
+        delete b.calls[id];
+        return { ok: true, value: Promise.reject(new TypeError("xo.activity." + name + ": " + error.message)) };
+      }
+      if (QUEUEABLE.indexOf(name) >= 0 && name !== "init") b.unacked.push({ id: id, entry: [name].concat(args) });
+      return { ok: true, value: result };
+    };
+  }
+
+  function answered(b, m) {
+    var call = b.calls[m.id];
+    b.unacked = b.unacked.filter(function (u) { return u.id !== m.id; });
+    if (b.pendingKey && !b.unacked.length) { // the page lived on: the worker took them all
+      try { localStorage.removeItem(b.pendingKey); } catch (error) { /* ignore */ }
+      b.pendingKey = null;
+    }
+    if (!call) return;
+    if (!m.ok) {
+      delete b.calls[m.id];
+      var ErrorType = m.kind === "RangeError" ? RangeError : m.kind === "Error" ? Error : TypeError;
+      call.reject(new ErrorType(m.message));
+    } else if (!call.send) {
+      delete b.calls[m.id];
+      call.resolve(m.value);
+    } // a send: its outcome follows
+  }
