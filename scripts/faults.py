@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import HttpRequest, HttpResponse, Locks
-from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
 from xo_web.testing import (
     START,
@@ -51,6 +50,7 @@ from xo_web.testing import (
     QuotaStorage,
     RefusingLocks,
 )
+from xo_web.tracker import Tracker
 
 SCENARIOS = ("baseline", "hide-and-close", "two-tabs", "lock-refused", "opt-out-full")
 STORAGE_QUOTA = 5 * 1024 * 1024  # bytes, as browsers count them

@@ -18,9 +18,9 @@ from tests.kit import TRACKER_KEY
 from xo_web.bundler.bundle import BundleInputs, build_bundle
 from xo_web.bundler.cache import Cache
 from xo_web.core.ports import Storage
-from xo_web.core.tracker import Tracker
 from xo_web.errors import DeliveryError
 from xo_web.testing import MemoryStorage, MockTransport, QuietEnvironment, SequentialIds
+from xo_web.tracker import Tracker
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))

@@ -13,7 +13,6 @@ from typing import Any
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import HttpRequest, HttpResponse, Locks, Storage, Transport
-from xo_web.core.tracker import Tracker
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import DeliveryError, TransportError
 from xo_web.testing import (
@@ -24,6 +23,7 @@ from xo_web.testing import (
     QuietEnvironment,
     SequentialIds,
 )
+from xo_web.tracker import Tracker
 
 TRACKER_KEY = "test-key"
 ENDPOINT = "https://collect-eu.attraqt.io/test-key"

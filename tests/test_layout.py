@@ -32,6 +32,18 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Return the full dotted name of every module `path` imports, anywhere in its body."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
 def name_of(path: Path) -> str:
     """Return the module's path below the package, for test ids."""
     return path.relative_to(PACKAGE).as_posix()
@@ -46,6 +58,21 @@ def pure_modules() -> list[Path]:
 def test_only_the_adapters_import_the_browser(path: Path) -> None:
     """No module outside xo_web/adapters/ imports js, pyodide, pyodide_js or pyscript."""
     assert imported_roots(path).isdisjoint(BROWSER_MODULES)
+
+
+CORE_MAY_NOT_IMPORT = ("delivery", "facade", "adapters", "server", "bundler", "tracker")
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in modules() if p.relative_to(PACKAGE).parts[0] == "core"], ids=name_of
+)
+def test_core_imports_nothing_above_it(path: Path) -> None:
+    """xo_web/core/ is the bottom layer: it imports no module of the layers that compose it."""
+    above = {f"xo_web.{name}" for name in CORE_MAY_NOT_IMPORT}
+    reached = {
+        m for m in imported_modules(path) if any(m == a or m.startswith(a + ".") for a in above)
+    }
+    assert reached == set()
 
 
 def test_the_adapters_folder_is_where_the_browser_is_imported() -> None:
@@ -99,7 +126,7 @@ def test_every_public_name_resolves(name: str) -> None:
 def test_importing_the_package_constructs_no_tracker() -> None:
     """`import xo_web` on the host makes no Tracker; the default one comes on first use."""
     code = (
-        "import xo_web, xo_web.core.tracker as t\n"
+        "import xo_web, xo_web.tracker as t\n"
         "made = []\n"
         "init = t.Tracker.__init__\n"
         "t.Tracker.__init__ = lambda self, *a, **k: (made.append(1), init(self, *a, **k))[1]\n"
@@ -115,9 +142,9 @@ def test_importing_the_package_imports_neither_the_tracker_nor_pydantic() -> Non
     """`import xo_web` loads only the exception tree: the rest comes on first use."""
     code = (
         "import sys, xo_web\n"
-        "loaded = {'xo_web.core.tracker', 'xo_web.wire', 'pydantic'} & set(sys.modules)\n"
+        "loaded = {'xo_web.tracker', 'xo_web.wire', 'pydantic'} & set(sys.modules)\n"
         "assert not loaded, loaded\n"
-        "assert xo_web.Tracker.__module__ == 'xo_web.core.tracker'\n"
+        "assert xo_web.Tracker.__module__ == 'xo_web.tracker'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
 
@@ -127,7 +154,7 @@ def test_booting_a_tracker_and_a_common_send_import_no_pydantic() -> None:
     (the user setters still validate with it)."""
     code = (
         "import asyncio, sys\n"
-        "from xo_web.core.tracker import Tracker\n"
+        "from xo_web.tracker import Tracker\n"
         "from xo_web.testing import MemoryStorage, MockTransport\n"
         "tracker = Tracker(MemoryStorage(), MockTransport())\n"
         "tracker.init('key')\n"

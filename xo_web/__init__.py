@@ -36,9 +36,9 @@ from xo_web.errors import (
 if TYPE_CHECKING:
     from xo_web.core.ports import HttpRequest, HttpResponse
     from xo_web.core.storage import MemoryStorage
-    from xo_web.core.tracker import Tracker
     from xo_web.delivery.outcome import SendOutcome
     from xo_web.testing import MockTransport
+    from xo_web.tracker import Tracker
 
     activity: Tracker
 
@@ -69,7 +69,7 @@ _LAZY = {
     "MemoryStorage": "xo_web.core.storage",
     "MockTransport": "xo_web.testing",
     "SendOutcome": "xo_web.delivery.outcome",
-    "Tracker": "xo_web.core.tracker",
+    "Tracker": "xo_web.tracker",
 }
 
 _PATCH_LATER = sys.platform == "emscripten" and os.environ.get("XO_WEB_HTTP_PATCH") == "idle"
@@ -107,7 +107,7 @@ def _default_tracker() -> Tracker:
             warm_in_background(steps=itertools.chain(warm_steps(), later))
         else:
             from xo_web.core.storage import MemoryStorage
-            from xo_web.core.tracker import Tracker
+            from xo_web.tracker import Tracker
 
             _default = Tracker(MemoryStorage(), _NoTransport())
     return _default

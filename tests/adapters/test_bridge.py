@@ -7,9 +7,9 @@ from typing import Any
 
 from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
 from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
 from xo_web.testing import START, FakeClock, MockTransport
+from xo_web.tracker import Tracker
 
 
 def worker(

@@ -143,8 +143,8 @@ def test_xo_web_wheel_keeps_sources_beside_its_bytecode(bundle: Path) -> None:
     """xo_web ships its sources (for tracebacks) and unchecked-hash bytecode for 3.14."""
     [wheel] = (bundle / "pyodide").glob("xo_web-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "xo_web/core/tracker.py" in names
-    assert "xo_web/core/__pycache__/tracker.cpython-314.pyc" in names
+    assert "xo_web/tracker.py" in names
+    assert "xo_web/__pycache__/tracker.cpython-314.pyc" in names
 
 
 def test_unchanged_sources_reuse_the_compiled_cache(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 
 from tests.kit import TRACKER_KEY
 from xo_web.core.privacy import EMAIL_REASON, PHONE_REASON, looks_like_personal_data
-from xo_web.core.tracker import Tracker
 from xo_web.errors import PersonalDataError
 from xo_web.testing import MockTransport, QuietEnvironment
+from xo_web.tracker import Tracker
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from tests.conftest import MakeTracker
 from tests.kit import VIEW, nth_id, run_send, sent_user
 from xo_web.core.keys import OPT_OUT_STORAGE_KEY, SESSION_STORAGE_KEY
-from xo_web.core.tracker import Tracker
 from xo_web.core.user import UserState
 from xo_web.errors import USER_FORMAT_MESSAGE, PersonalDataError, ValidationError
 from xo_web.testing import (
@@ -22,6 +21,7 @@ from xo_web.testing import (
     QuotaStorage,
     SequentialIds,
 )
+from xo_web.tracker import Tracker
 from xo_web.wire.rules import MAX_IDENTITIES, MAX_SEGMENTS, MAX_STRING_LENGTH, MAX_TRAITS
 
 LONE = "\udc00"

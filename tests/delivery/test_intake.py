@@ -11,11 +11,11 @@ from typing import Any
 from tests.kit import World, answer, offline, view
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX, OUTBOX_LOCK
 from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.tracker import Tracker
 from xo_web.delivery.entry import decode_entry
 from xo_web.delivery.intake import COALESCE_BYTES
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.testing import MemoryStorage
+from xo_web.tracker import Tracker
 from xo_web.wire import MAX_BATCH_SIZE
 
 

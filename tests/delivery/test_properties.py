@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from tests.kit import World, answer, view
 from xo_web.core.keys import OUTBOX_LOCK
 from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.tracker import Tracker
 from xo_web.errors import TransportError
 from xo_web.testing import MemoryStorage, RefusingLocks
+from xo_web.tracker import Tracker
 
 POLICY = {"retry_base_s": 0.5, "retry_cap_s": 4.0, "max_attempts": 10_000, "max_age_s": 10**7}
 

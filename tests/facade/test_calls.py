@@ -8,10 +8,10 @@ import inspect
 import pytest
 
 from tests.kit import VIEW
-from xo_web.core.tracker import Tracker
 from xo_web.facade.calls import Answer, Facade, JsOutcome, init_arguments
 from xo_web.facade.names import ACTIVITY_METHODS, QUEUEABLE_JS_NAMES, MethodName
 from xo_web.testing import MockTransport
+from xo_web.tracker import Tracker
 
 
 @pytest.mark.parametrize("method", ACTIVITY_METHODS, ids=lambda m: m.js)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.kit import run_send, sent, sent_user
-from xo_web.core.tracker import Tracker
+from xo_web.tracker import Tracker
 from xo_web.wire import dumps, js_number
 
 # What String(x) gives in JavaScript (checked with node).

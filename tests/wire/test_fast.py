@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from xo_web.core.prepare import prepare_batch, prepare_validated
 from xo_web.core.user import UserState
+from xo_web.delivery.prepare import prepare_batch, prepare_validated
 from xo_web.errors import ValidationError
 from xo_web.testing import MemoryStorage
 from xo_web.wire import compact, dumps, parse_activity, plain_float, to_wire

@@ -16,7 +16,7 @@ from xo_web.wire.warmup import warm_in_background, warm_steps
 PROBE = """
 import json
 import xo_web
-from xo_web.core.tracker import Tracker
+from xo_web.tracker import Tracker
 from xo_web.testing import MemoryStorage, MockTransport
 tracker = Tracker(MemoryStorage(), MockTransport())
 tracker.init("key")

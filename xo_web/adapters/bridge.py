@@ -40,9 +40,9 @@ from typing import Any
 
 from xo_web.core.consent import OPT_OUT_NOT_SAVED, is_opt_out_value
 from xo_web.core.keys import KEY_PREFIX, OPT_OUT_STORAGE_KEY
-from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError
 from xo_web.facade.calls import Answer, Facade, JsOutcome
+from xo_web.tracker import Tracker
 
 Post = Callable[[dict[str, Any]], None]
 

@@ -21,9 +21,9 @@ from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
 from xo_web.adapters.convert import to_py_argument as to_py_argument
 from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.tracker import Tracker
 from xo_web.errors import ConsentError, DeliveryError, TransportError
 from xo_web.facade.calls import Answer, Facade, init_arguments
+from xo_web.tracker import Tracker
 
 _kept_alive: list[Any] = []  # proxies handed to JS must outlive the call that made them
 

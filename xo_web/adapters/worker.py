@@ -27,7 +27,7 @@ from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
 from xo_web.adapters.browser import FetchTransport, web_locks
 from xo_web.adapters.convert import to_js_value, to_py_argument
 from xo_web.adapters.synced import PageSync, SyncedLocks
-from xo_web.core.tracker import Tracker
+from xo_web.tracker import Tracker
 
 CONNECT_TIMEOUT_S = 10.0
 HELLO_EVERY_S = 0.2

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xo_web.core.tracker import Tracker
 from xo_web.errors import ConfigError, NotInitializedError, ValidationError, XoError
 from xo_web.facade.names import ACTIVITY_METHODS, MethodName
+from xo_web.tracker import Tracker
 
 _METHODS: dict[str, MethodName] = {m.js: m for m in ACTIVITY_METHODS}
 _INIT_KEYS = {

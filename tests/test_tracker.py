@@ -12,7 +12,6 @@ from tests.kit import ENDPOINT, TRACKER_KEY, VIEW, nth_id, run_send, sent, sent_
 from xo_web.core.config import endpoint_for
 from xo_web.core.keys import OPT_OUT_STORAGE_KEY, SESSION_STORAGE_KEY
 from xo_web.core.ports import HttpRequest, HttpResponse
-from xo_web.core.tracker import Tracker
 from xo_web.delivery.outcome import SendOutcome
 from xo_web.errors import (
     ACTIVITY_FORMAT_MESSAGE,
@@ -24,6 +23,7 @@ from xo_web.errors import (
     ValidationError,
 )
 from xo_web.testing import MemoryStorage, MockTransport, QuietEnvironment
+from xo_web.tracker import Tracker
 from xo_web.wire import MAX_ACTIVITY_BYTES, serialized_size
 from xo_web.wire.rules import MAX_STRING_LENGTH
 

@@ -27,7 +27,6 @@ from xo_web.core.ports import (
     Timer,
     Transport,
 )
-from xo_web.core.prepare import prepare_batch
 from xo_web.core.storage import GuardedStorage
 from xo_web.core.user import UserState
 from xo_web.delivery.dispatch import Dispatcher
@@ -35,6 +34,7 @@ from xo_web.delivery.engine import Delivery
 from xo_web.delivery.locks import StorageLease
 from xo_web.delivery.outbox import Outbox
 from xo_web.delivery.outcome import SendOutcome
+from xo_web.delivery.prepare import prepare_batch
 from xo_web.delivery.retry import RetryPolicy
 from xo_web.delivery.state import DeliveryPorts, DeliveryStats
 from xo_web.errors import ConfigError, DeliveryError, NotInitializedError
