@@ -38,6 +38,7 @@ ACTIVITY_METHODS: tuple[MethodName, ...] = (
     MethodName("getUser", "user", "getter"),
     MethodName("getSessionId", "session_id", "getter"),
     MethodName("isOptedOut", "is_opted_out", "getter"),
+    MethodName("getConsent", "consent", "getter"),
 )
 
 # Methods the pre-boot stub may queue: getters need a live SDK to answer.
