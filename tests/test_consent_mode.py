@@ -19,7 +19,7 @@ from xo_web.core.keys import (
 from xo_web.errors import ConfigError, ConsentError
 from xo_web.testing import MemoryStorage
 
-REQUIRED = {"consent": "required"}
+REQUIRED: dict[str, Any] = {"consent": "required"}
 
 
 def run(coroutine: Any) -> Any:
