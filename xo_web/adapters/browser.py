@@ -201,7 +201,29 @@ def create_tracker() -> Tracker:
     )
     tracker.on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)
+    listen_for_consent(tracker)
     return tracker
+
+
+_consent_heard: set[int] = set()  # ids of the trackers listening to xo.consent
+
+
+def listen_for_consent(tracker: Tracker) -> None:
+    """Hear the page's consent platforms through ``xo.consent`` (xo.js), once it is there,
+    and tell it the tracker's own state (its page-hide writes need it)."""
+    consent = getattr(getattr(js.window, "xo", None), "consent", None)
+    if consent is None or id(tracker) in _consent_heard:
+        return
+    _consent_heard.add(id(tracker))
+
+    def on_verdict(verdict: Any) -> None:
+        tracker.set_page_consent(str(verdict))
+
+    proxy = create_proxy(on_verdict)
+    _kept_alive.append(proxy)
+    tracker.on_consent = lambda state: consent.sdk(state)
+    consent.listen(proxy)
+    consent.sdk(tracker.consent)
 
 
 def listen_for_delivery(tracker: Tracker) -> None:
@@ -276,6 +298,9 @@ def _inject_loader(dispatch: Any) -> None:
 
     def loaded(_event: Any) -> None:
         js.window.xo.__attach(dispatch)
+        from xo_web import activity
+
+        listen_for_consent(activity)
 
     on_load = create_proxy(loaded)
     _kept_alive.append(on_load)

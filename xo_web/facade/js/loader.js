@@ -6,6 +6,8 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    consent: data.consent || null,
+    consentBuffer: data.consentBuffer ? Number(data.consentBuffer) : null,
   };
   if (data.worker === undefined || !bootInWorker(0)) bootHere();
 
