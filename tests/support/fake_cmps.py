@@ -28,7 +28,9 @@ _SCRIPT = """
     window.fakeTcf = {
       emit: function (state) {
         tcfState = state;
-        tcfListeners.forEach(function (cb, id) { cb(Object.assign({ listenerId: id }, state), true); });
+        tcfListeners.forEach(function (cb, id) {
+          cb(Object.assign({ listenerId: id }, state), true);
+        });
       },
       listeners: function () { return tcfListeners.length; },
     };
@@ -36,7 +38,8 @@ _SCRIPT = """
       var call = event.data && event.data.__tcfapiCall;
       if (!call) return;
       window.__tcfapi(call.command, call.version, function (value, success) {
-        event.source.postMessage({ __tcfapiReturn: { returnValue: value, success: success, callId: call.callId } }, "*");
+        var answer = { returnValue: value, success: success, callId: call.callId };
+        event.source.postMessage({ __tcfapiReturn: answer }, "*");
       }, call.parameter);
     });
     var addLocator = function () {
@@ -53,7 +56,8 @@ _SCRIPT = """
     window.__gpp = function (command, callback) {
       if (command !== "addEventListener") return;
       var id = gppListeners.push(callback) - 1;
-      if (gppState) callback({ eventName: "listenerRegistered", listenerId: id, data: true, pingData: gppState }, true);
+      var event = { eventName: "listenerRegistered", listenerId: id, pingData: gppState };
+      if (gppState) callback(event, true);
     };
     window.fakeGpp = {
       emit: function (state) {
