@@ -98,6 +98,7 @@
     // the page-hide flush, and the worker is told: once, and for the opt-out flag every time
     // (it reports that as a ConsentError; the opt-out holds for the page, as on the main thread).
     b.write = function (key, value) {
+      if (value === undefined) value = null; // Python's None arrives as undefined: a removal
       delete b.unsaved[key];
       try {
         if (value === null) localStorage.removeItem(key);
