@@ -262,7 +262,7 @@ def attribute(element: Any, name: str) -> str | None:
 def main() -> Storefront:
     """Boot: init the SDK, load the catalog, restore the login, listen, show the page."""
     origin = str(js.window.location.origin)
-    activity.init(TRACKER_KEY, collect_url=f"{origin}/collect")
+    activity.init(TRACKER_KEY, collect_url=f"{origin}/collect", consent="required")
     storefront = Storefront(Shop(products=load_catalog(origin)))
     storefront.restore_login()
     storefront.listen()
