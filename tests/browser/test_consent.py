@@ -290,3 +290,21 @@ def test_pyscript_page_required_mode_until_opt_in(
     assert products(network) == ["p1"]
     assert network.activities[0]["user"]["identities"]["crmid"] == "c-1"
     assert device(page, context) == {SESSION, GRANT}
+
+
+def test_worker_page_hide_stores_no_calls_while_pending(
+    page: Page, context: BrowserContext, site: StaticSite, network: Network
+) -> None:
+    """Worker mode, pending: a page hide keeps no unanswered call (attraqtpending:*) on the
+    device, as it would for a later page once consent is granted."""
+    open_sdk(page, context, site, "worker")
+    keys = page.evaluate(
+        """() => {
+      xo.activity.send({action: 'view', target: {product: 'p1'}});  // not answered yet
+      window.dispatchEvent(new PageTransitionEvent('pagehide'));
+      return Object.keys(localStorage);
+    }"""
+    )
+    assert keys == []
+    assert device(page, context) == set()
+    assert network.collected == []

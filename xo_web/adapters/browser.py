@@ -223,7 +223,8 @@ def listen_for_consent(tracker: Tracker) -> None:
     _kept_alive.append(proxy)
     tracker.on_consent = lambda state: consent.sdk(state)
     consent.listen(proxy)
-    consent.sdk(tracker.consent)
+    if tracker.is_initialized:  # else init tells it (through on_consent), with the mode
+        consent.sdk(tracker.consent)
 
 
 def listen_for_delivery(tracker: Tracker) -> None:
