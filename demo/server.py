@@ -23,7 +23,6 @@ from collections.abc import Collection, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -37,6 +36,7 @@ from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, DEFAULT_MAX_BODY_BYTES
 from xo_web.server.relay import DEFAULT_PATH as RELAY_PATH
 from xo_web.server.relay import make_relay_config
 from xo_web.server.relay.app import RelayApp
+from xo_web.server.relay.upstream import httpx
 
 STOREFRONT_DIR = Path(__file__).resolve().parent / "storefront"
 BUNDLE_PREFIX = "/xo"

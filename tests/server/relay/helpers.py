@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from xo_web.server.relay import RelayApp, make_relay_config
+from xo_web.server.relay.upstream import httpx
 
 ORIGIN = "https://shop.example"
 KEY = "shop-key"

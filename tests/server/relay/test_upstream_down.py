@@ -1,8 +1,7 @@
 """The collector failing: 503/502 with Retry-After by default, 202 when a spool keeps the batch."""
 
-import httpx
-
 from tests.server.relay.helpers import ACTIVITY, KEY, Collector, call, make_app
+from xo_web.server.relay.upstream import httpx
 
 
 def refused(request: httpx.Request) -> httpx.Response:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-try:  # the maintained fork first, as Starlette's test client does
-    import httpx2 as httpx  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - whichever is installed
-    import httpx
+if TYPE_CHECKING:
+    import httpx2 as httpx
+else:
+    try:  # the maintained fork (the server half's choice) first, as Starlette does
+        import httpx2 as httpx
+    except ImportError:  # pragma: no cover - whichever is installed
+        import httpx
 
 from xo_web.server.relay.config import RelayConfig
 from xo_web.server.relay.rules import Headers
@@ -132,5 +135,6 @@ __all__ = [
     "Transport",
     "Upstream",
     "UpstreamDown",
+    "httpx",
     "upstream_headers",
 ]
