@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--spool", metavar="DSN",
-        help="keep batches the collector refuses in the server outbox (SQLite path or "
+        help="keep batches the collector refuses in the server outbox (sqlite:///PATH or "
         "postgresql:// DSN) and answer 202",
     )  # fmt: skip
     parser.add_argument("--log-level", default="info", help="uvicorn log level (info)")

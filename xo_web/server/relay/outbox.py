@@ -10,20 +10,23 @@ the page's SDK already applied its own.
 
 from __future__ import annotations
 
-from xo_web.server import Tracker
+from xo_web.server import SenderSettings, Tracker
 from xo_web.server.relay.config import RelayConfig
 
 
 class OutboxSpool:
     """A `Spool` over the server outbox named by `dsn`, shared by all relayed keys."""
 
-    def __init__(self, dsn: str, config: RelayConfig) -> None:
+    def __init__(
+        self, dsn: str, config: RelayConfig, *, settings: SenderSettings | None = None
+    ) -> None:
         self._trackers = {
             key: Tracker(
                 key,
                 region=config.region,
                 collect_url=config.collect_url,
                 outbox=dsn,
+                settings=settings,
                 personal_data_guard=False,
             )
             for key in config.upstreams
