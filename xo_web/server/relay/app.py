@@ -18,7 +18,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xo_web.server.relay import cors, rules
 from xo_web.server.relay.config import RelayConfig
@@ -26,6 +26,9 @@ from xo_web.server.relay.ratelimit import RateLimiter, client_address
 from xo_web.server.relay.rules import Refusal
 from xo_web.server.relay.spool import Spool, spooled_body
 from xo_web.server.relay.upstream import Transport, Upstream, UpstreamDown, upstream_headers
+
+if TYPE_CHECKING:
+    from xo_web.wire.models import Activity
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -145,7 +148,7 @@ class RelayApp:
         self,
         key: str,
         body: bytes,
-        activities: list[dict[str, object]],
+        activities: list[Activity],
         headers: dict[str, str],
         client_ip: str | None,
     ) -> tuple[int, bytes, dict[str, str]]:
@@ -163,11 +166,11 @@ class RelayApp:
         return reply.status, reply.body, more
 
     async def _down(
-        self, key: str, activities: list[dict[str, object]], down: UpstreamDown
+        self, key: str, activities: list[Activity], down: UpstreamDown
     ) -> tuple[int, bytes, dict[str, str]]:
         if self.spool is not None:
             try:
-                await self.spool.record(key, activities)
+                await self.spool.record(key, [activity.wire() for activity in activities])
             except Exception:
                 log.exception("spooling failed; answering 503 so the browser keeps the batch")
             else:

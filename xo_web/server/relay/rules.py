@@ -10,11 +10,15 @@ itself, parsed strictly and validated with the browser's own wire models.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from xo_web.errors import ValidationError
 from xo_web.server.relay.config import RelayConfig, check_origin
 from xo_web.wire import loads_strict, parse_activities
+
+if TYPE_CHECKING:
+    from xo_web.wire.models import Activity
 
 Headers = Mapping[str, str]
 
@@ -128,9 +132,9 @@ class BodyCounter:
         return b"".join(self._chunks)
 
 
-def check_body(body: bytes) -> list[dict[str, object]]:
+def check_body(body: bytes) -> list[Activity]:
     """Parse and validate the body as the browser's wire models do; refuse with 400 naming
-    the field. Returns the activities' wire dicts (what a spool records)."""
+    the field. Returns the validated activities (a spool records their wire dicts)."""
     try:
         payload = loads_strict(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -139,7 +143,7 @@ def check_body(body: bytes) -> list[dict[str, object]]:
         activities = parse_activities(payload)
     except ValidationError as exc:
         raise Refusal(400, "invalid_activity", str(exc), field=exc.field) from None
-    return [activity.wire() for activity in activities]
+    return activities
 
 
 __all__ = [
