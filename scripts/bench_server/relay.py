@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +47,7 @@ UPSTREAM_REPLY = b'{"profiles":{}}'
 START_TIMEOUT_S = 30.0
 
 
-async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def upstream_app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
     """The stand-in collector: reads the body, answers 200 with empty profiles."""
     if scope["type"] == "lifespan":
         while True:
