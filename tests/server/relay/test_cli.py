@@ -80,3 +80,10 @@ def post_when_up(url: str) -> int:
             if time.monotonic() > deadline:
                 pytest.fail("the relay did not come up")
             time.sleep(0.1)
+
+
+def test_a_bad_spool_dsn_exits_2(capsys):
+    """A spool DSN that names no outbox stops the command before anything starts."""
+    argv = ["relay", "--tracker-key", KEY, "--allow-origin", ORIGIN, "--spool", "/no/scheme"]
+    assert main(argv) == 2
+    assert "outbox" in capsys.readouterr().err

@@ -108,6 +108,19 @@ def build_app(settings: dict[str, Any]) -> Any:
     return RelayApp(config, spool=spool)
 
 
+def check_settings(settings: dict[str, Any]) -> None:
+    """Raise ConfigError for a bad setting (ImportError without the server extra)."""
+    import xo_web.server.relay.app  # noqa: F401  (the extra's HTTP client is importable)
+
+    settings = dict(settings)
+    dsn = settings.pop("spool", None)
+    make_relay_config(settings.pop("tracker_keys"), settings.pop("allowed_origins"), **settings)
+    if dsn:
+        from xo_web.server.dsn import parse_outbox
+
+        parse_outbox(dsn)
+
+
 def app_from_environment() -> Any:
     """uvicorn's factory: the app from the settings in XO_WEB_RELAY_SETTINGS (one per worker)."""
     return build_app(json.loads(os.environ[ENV_VAR]))
@@ -116,8 +129,8 @@ def app_from_environment() -> Any:
 def run(args: argparse.Namespace) -> int:
     """Check the settings, then serve until interrupted; 2 for a bad setting."""
     settings = settings_from(args)
-    try:
-        build_app(settings)  # fail here, once, rather than in every worker
+    try:  # fail here, once, rather than in every worker (nothing is opened yet)
+        check_settings(settings)
     except ConfigError as error:
         print(f"xo-web relay: {error}", file=sys.stderr)
         return 2
@@ -145,4 +158,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["ENV_VAR", "add_arguments", "app_from_environment", "build_app", "run"]
+__all__ = [
+    "ENV_VAR",
+    "add_arguments",
+    "app_from_environment",
+    "build_app",
+    "check_settings",
+    "run",
+]
