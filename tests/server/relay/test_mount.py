@@ -80,3 +80,36 @@ def test_a_relay_path_elsewhere_does_not_answer():
         return answer.status_code
 
     assert asyncio.run(run()) == 404
+
+
+def test_a_host_that_strips_the_mount_prefix_is_served_too():
+    """Where a host passes the path without its root_path, the relay puts the prefix back."""
+    collector = Collector()
+    relay = make_app(collector)
+
+    async def run() -> int:
+        transport = httpx.ASGITransport(app=relay, root_path="/xo-relay")
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+            answer = await http.post(f"/{KEY}", content=BODY, headers=headers())
+        return answer.status_code
+
+    assert asyncio.run(run()) == 200
+    assert len(collector.seen) == 1
+
+
+def test_every_request_goes_through_the_one_client():
+    """The upstream client is made once per process and reused by every request."""
+    relay = make_app(Collector())
+    clients = []
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=relay)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+            for _ in range(3):
+                await http.post(f"/xo-relay/{KEY}", content=BODY, headers=headers())
+                clients.append(relay.upstream._client)
+        await relay.aclose()
+
+    asyncio.run(run())
+    assert clients[0] is not None
+    assert clients[0] is clients[1] is clients[2]
