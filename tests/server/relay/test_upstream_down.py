@@ -74,3 +74,14 @@ def test_a_spool_that_cannot_record_answers_503():
     answer = call(make_app(Collector(reply=refused), spool=FakeSpool(broken=True)))
     assert answer.status_code == 503
     assert "retry-after" in answer.headers
+
+
+def test_a_collector_redirect_is_not_followed():
+    """A redirect from the collector is never followed (the upstream is pinned): 502."""
+    collector = Collector(
+        reply=lambda r: httpx.Response(307, headers={"Location": "https://evil.example/"})
+    )
+    answer = call(make_app(collector))
+    assert answer.status_code == 502
+    assert "location" not in answer.headers
+    assert len(collector.seen) == 1

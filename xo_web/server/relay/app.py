@@ -175,7 +175,7 @@ class RelayApp:
                 log.exception("spooling failed; answering 503 so the browser keeps the batch")
             else:
                 return 202, _json(spooled_body(len(activities))), {}
-        status = 429 if down.status == 429 else 502 if down.status >= 500 else 503
+        status = 429 if down.status == 429 else 503 if down.status == 0 else 502
         refusal = Refusal(status, "upstream_unavailable", f"Retry later: {down}")
         retry_after = down.retry_after or str(self.config.retry_after_s)
         return status, _json(refusal.body()), {"Retry-After": retry_after}

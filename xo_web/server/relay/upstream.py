@@ -43,7 +43,8 @@ class Reply:
 
 
 class UpstreamDown(Exception):
-    """The collector did not take the batch: timeout, refused connection, or a 5xx/429."""
+    """The collector did not take the batch: timeout, refused connection, a 5xx or 429, or a
+    redirect (never followed: the upstream is pinned)."""
 
     def __init__(self, reason: str, *, status: int = 0, retry_after: str | None = None) -> None:
         super().__init__(reason)
@@ -117,7 +118,8 @@ class Upstream:
         except httpx.HTTPError as exc:
             raise UpstreamDown(f"the collector is unreachable ({type(exc).__name__})") from None
         retry_after = response.headers.get("retry-after")
-        if response.status_code >= 500 or response.status_code == 429:
+        status = response.status_code
+        if status == 429 or not (200 <= status < 300 or 400 <= status < 500):  # 5xx, 3xx
             raise UpstreamDown(
                 f"the collector answered {response.status_code}",
                 status=response.status_code,
