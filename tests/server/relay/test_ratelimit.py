@@ -1,7 +1,7 @@
 """The per-client rate limit."""
 
-from tests.server.relay.helpers import Collector, call, make_app
-from xo_web.server.relay.ratelimit import RateLimiter
+from tests.server.relay.helpers import Collector, call, headers, make_app
+from xo_web.server.relay.ratelimit import RateLimiter, client_address
 from xo_web.testing import FakeClock
 
 
@@ -41,3 +41,19 @@ def test_the_tracked_clients_are_bounded():
     for client in ("a", "b", "c"):
         limiter.take(client)
     assert limiter.take("a") == 0  # "a" was forgotten, so it starts with a full bucket
+
+
+def test_behind_a_local_proxy_each_visitor_has_its_own_bucket():
+    """A loopback proxy is trusted by default: visitors it forwards are limited one by one."""
+    app = make_app(Collector(), rate_per_second=0.5, rate_burst=1)
+    local = ("127.0.0.1", 1)
+    first = call(app, client=local, sent=headers(X_Forwarded_For="198.51.100.1"))
+    second = call(app, client=local, sent=headers(X_Forwarded_For="198.51.100.2"))
+    again = call(app, client=local, sent=headers(X_Forwarded_For="198.51.100.1"))
+    assert (first.status_code, second.status_code, again.status_code) == (200, 200, 429)
+
+
+def test_a_unix_socket_peer_is_a_local_proxy():
+    """A peer without an address (a Unix socket) may tell the client IP."""
+    assert client_address(None, "198.51.100.1", ()) == "198.51.100.1"
+    assert client_address(None, None, ()) is None

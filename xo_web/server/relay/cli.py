@@ -21,6 +21,7 @@ from xo_web.server.relay.config import (
     DEFAULT_PATH,
     DEFAULT_RATE_BURST,
     DEFAULT_RATE_PER_SECOND,
+    DEFAULT_TRUSTED_PROXIES,
     blocklisted_words,
     make_relay_config,
 )
@@ -64,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--trusted-proxy", action="append", default=[], dest="trusted_proxies", metavar="CIDR",
-        help="a proxy whose X-Forwarded-For tells the client IP (repeatable)",
+        help="a proxy whose X-Forwarded-For tells the client IP (repeatable; default: "
+        "loopback, as uvicorn's own default)",
     )  # fmt: skip
     parser.add_argument(
         "--spool", metavar="DSN",
@@ -86,7 +88,7 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         "rate_per_second": args.rate,
         "rate_burst": args.burst,
         "forward_client_ip": args.forward_client_ip,
-        "trusted_proxies": args.trusted_proxies,
+        "trusted_proxies": args.trusted_proxies or list(DEFAULT_TRUSTED_PROXIES),
         "spool": args.spool,
     }
 

@@ -26,6 +26,9 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_RATE_PER_SECOND = 10.0
 DEFAULT_RATE_BURST = 40
 DEFAULT_RETRY_AFTER_S = 5
+# A proxy on the same host (nginx on loopback) is trusted to tell the client IP, as uvicorn's
+# own `forwarded_allow_ips` default does; a Unix-socket peer is local too (see ratelimit).
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1/32", "::1/128")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,7 +78,7 @@ def make_relay_config(
     rate_per_second: float = DEFAULT_RATE_PER_SECOND,
     rate_burst: int = DEFAULT_RATE_BURST,
     forward_client_ip: bool = False,
-    trusted_proxies: Iterable[str] = (),
+    trusted_proxies: Iterable[str] = DEFAULT_TRUSTED_PROXIES,
     retry_after_s: int = DEFAULT_RETRY_AFTER_S,
     timeouts: Timeouts = Timeouts(),
 ) -> RelayConfig:
@@ -160,6 +163,7 @@ __all__ = [
     "BLOCKLISTED_WORDS",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_PATH",
+    "DEFAULT_TRUSTED_PROXIES",
     "RelayConfig",
     "Timeouts",
     "blocklisted_words",

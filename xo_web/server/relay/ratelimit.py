@@ -1,10 +1,11 @@
 """Who the client is, and how fast one client may send: the per-client rate limit.
 
-This module owns the client's address (the peer, or, only when the peer is a trusted proxy,
-the right-most untrusted address of its `X-Forwarded-For`) and a token bucket per client
-address, held in this process's memory and bounded in size. With many relay instances each
-holds its own buckets: the limit per client is then per instance, and a global one belongs to
-the load balancer in front (see docs/relay.md).
+This module owns the client's address (the peer, or, only when the peer is a trusted proxy
+or a Unix socket, the right-most untrusted address of its `X-Forwarded-For`) and a token
+bucket per client address, held in this process's memory and bounded in size. Behind a proxy
+that is not trusted every visitor shares the proxy's bucket, so list the proxy. With many
+relay instances each holds its own buckets: the limit per client is then per instance, and a
+global one belongs to the load balancer in front (see docs/relay.md).
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ MAX_TRACKED_CLIENTS = 100_000
 def client_address(
     peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]
 ) -> str | None:
-    """The client's IP: the peer's, unless the peer is a trusted proxy that says otherwise."""
-    if peer is None or not _is_trusted(peer, trusted) or not forwarded_for:
+    """The client's IP: the peer's, unless the peer is a trusted proxy that says otherwise.
+
+    A peer without an address (a Unix socket) is a local proxy, so it is trusted too."""
+    peer_trusted = peer is None or _is_trusted(peer, trusted)
+    if not peer_trusted or not forwarded_for:
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
