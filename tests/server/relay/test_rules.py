@@ -144,3 +144,19 @@ def test_a_referer_of_an_allowed_origin_is_accepted():
     sent = headers(Referer=f"{ORIGIN}/product/p-1")
     del sent["Origin"]
     assert call(make_app(Collector()), sent=sent).status_code == 200
+
+
+def test_a_repeated_key_is_refused():
+    """An object with a key twice is refused: the collector might read the other value."""
+    collector = Collector()
+    body = b'[{"action": "view", "action": "purchase", "target": {}}]'
+    answer = call(make_app(collector), body=body)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_json")
+    assert "repeated" in answer.json()["message"]
+    assert collector.seen == []
+
+
+def test_nan_is_refused():
+    """NaN is not JSON (browsers never send it): 400."""
+    body = b'[{"action": "view", "target": {}, "metadata": {"price": NaN}}]'
+    assert call(make_app(Collector()), body=body).status_code == 400

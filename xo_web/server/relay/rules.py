@@ -4,18 +4,21 @@ This module owns `Refusal` (a 4xx with a JSON body naming what was wrong, and th
 bad activity) and the checks in the order the app applies them: the path and tracker key, the
 method, the origin (`Origin`, else `Referer`), the content type, the body cap (counted over the
 `http.request` messages as they arrive, never trusting `Content-Length` alone) and the body
-itself, parsed strictly and validated with the browser's own wire models.
+itself, parsed strictly (no NaN, no repeated key: the body is forwarded as received, so the
+collector must not be able to read it otherwise than it was validated) and validated with the
+browser's own wire models.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from xo_web.errors import ValidationError
 from xo_web.server.relay.config import RelayConfig, check_origin
-from xo_web.wire import loads_strict, parse_activities
+from xo_web.wire import parse_activities
 
 if TYPE_CHECKING:
     from xo_web.wire.models import Activity
@@ -132,11 +135,28 @@ class BodyCounter:
         return b"".join(self._chunks)
 
 
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object without repeated keys: parsers disagree on which one wins, and the collector
+    must read the body exactly as it was validated here."""
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key!r} is repeated in an object")
+        found[key] = value
+    return found
+
+
 def check_body(body: bytes) -> list[Activity]:
     """Parse and validate the body as the browser's wire models do; refuse with 400 naming
     the field. Returns the validated activities (a spool records their wire dicts)."""
     try:
-        payload = loads_strict(body.decode("utf-8"))
+        payload = json.loads(
+            body.decode("utf-8"), parse_constant=_refuse_constant, object_pairs_hook=_unique
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise Refusal(400, "invalid_json", f"The body is not valid JSON: {exc}") from None
     try:
