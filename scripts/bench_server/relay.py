@@ -13,12 +13,15 @@ It prints requests/s both ways and the relay's p50/p99 with what it adds over th
 load generator shares the machine's cores with the servers, so the figures are a floor.
 
     .venv/bin/python -m scripts.bench_server.relay [--seconds 4] [--clients 16] [--rounds 2]
+
+`make bench-server` runs it as its `relay` section (`run`), with the defaults.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import socket
@@ -187,23 +190,49 @@ def measure(workers: int, upstream: str, args: argparse.Namespace) -> dict[str, 
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the figure for each worker count and print the table."""
+def measure_all(args: argparse.Namespace) -> list[dict[str, float]]:
+    """Start the stand-in upstream and measure each worker count against it."""
+    port = free_port()
+    upstream = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "uvicorn", "scripts.bench_server.relay:upstream_app"]
+    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    with running(command, port):
+        return [measure(workers, upstream, args) for workers in args.workers]
+
+
+def run(context: object) -> list[Any]:
+    """The `make bench-server` section (scripts/bench_server/__main__.py): one row per worker
+    count, the relay's added latency as p50/p99 and its requests/s against the direct call's
+    in the note (not a delivery rate: the relay delivers nothing itself)."""
+    row = importlib.import_module("scripts.bench_server.common").Row
+    rows = []
+    for figure in measure_all(_parser().parse_args([])):
+        added50 = figure["relay_p50"] - figure["direct_p50"]
+        added99 = figure["relay_p99"] - figure["direct_p99"]
+        note = (
+            f"added over a direct call; relay {figure['relay_rps']:,.0f} req/s vs direct "
+            f"{figure['direct_rps']:,.0f} req/s (p50 {figure['relay_p50']:.2f} vs "
+            f"{figure['direct_p50']:.2f} ms)"
+        )
+        name = f"xo_web relay, {figure['workers']:.0f} worker(s)"
+        rows.append(row(name, added50, added99, None, note))
+    return rows
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench_server.relay")
     parser.add_argument("--seconds", type=float, default=4.0, help="throughput phase length")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--sequential", type=int, default=300, help="one-at-a-time requests")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per side")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
-    args = parser.parse_args(argv)
-    port = free_port()
-    upstream = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "uvicorn", "scripts.bench_server.relay:upstream_app"]
-    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    rows = []
-    with running(command, port):
-        for workers in args.workers:
-            rows.append(measure(workers, upstream, args))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the figure for each worker count and print the table."""
+    args = _parser().parse_args(argv)
+    rows = measure_all(args)
     load = os.getloadavg()
     print(f"relay load figure ({os.cpu_count()} cores, load {load[0]:.2f}; {args.clients} clients")
     print(
