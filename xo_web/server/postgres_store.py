@@ -74,6 +74,12 @@ class PostgresStore(SqlStore):
     def _schema(self) -> list[str]:
         return [SCHEMA_LOCK, *SCHEMA]
 
+    def _tables_sql(self) -> str:
+        return (
+            "SELECT (to_regclass('xo_outbox') IS NOT NULL)::int "
+            "+ (to_regclass('xo_dead') IS NOT NULL)::int"
+        )
+
     def _lock_rows(self) -> str:
         return " FOR UPDATE SKIP LOCKED"
 

@@ -77,6 +77,10 @@ class SqlStore:
     def _lock_rows(self) -> str:
         return ""
 
+    def _tables_sql(self) -> str:
+        """A query counting which of xo_outbox and xo_dead exist."""
+        raise NotImplementedError
+
     # -- connection handling --------------------------------------------------------------------
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Execute]:
@@ -132,6 +136,15 @@ class SqlStore:
         with self.transaction() as execute:
             for statement in self._schema():
                 execute(statement, ())
+
+    def has_schema(self) -> bool:
+        """Whether the tables exist (a read: it waits for no writer)."""
+        with self.transaction(write=False) as execute:
+            return int(execute(self._tables_sql(), ()).fetchone()[0]) == 2
+
+    def schema(self) -> list[str]:
+        """The statements creating what is missing (for a caller's own transaction)."""
+        return self._schema()
 
     def insert(self, endpoint: str, bodies: Sequence[str], now: float) -> None:
         """Record activities for `endpoint` in one durable transaction, or raise OutboxError."""
