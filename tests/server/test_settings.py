@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_settings_refuse_nonsense() -> None:
         SenderSettings(retry_base_s=10, retry_cap_s=1)
 
 
-def _courier(tmp_path: Path, **changes: float) -> Courier:
+def _courier(tmp_path: Path, **changes: Any) -> Courier:
     store = SqliteStore(SqliteTarget(tmp_path / "o.db"))
     return Courier(store, replace(FAST, **changes), clock=lambda: 1000.0, rand=lambda: 1.0)
 
