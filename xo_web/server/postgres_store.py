@@ -64,9 +64,15 @@ class PostgresStore(SqlStore):
         )
 
     @contextmanager
-    def _transaction(self, connection: Any, *, write: bool) -> Iterator[Execute]:
+    def _transaction(
+        self, connection: Any, *, write: bool, single: bool = False
+    ) -> Iterator[Execute]:
         def execute(sql: str, params: Sequence[object]) -> Any:
             return connection.execute(sql, tuple(params), prepare=False)
+
+        if single:  # autocommit: one round trip, committed by itself
+            yield execute
+            return
 
         with connection.transaction():
             yield execute

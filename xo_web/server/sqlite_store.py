@@ -78,10 +78,16 @@ class SqliteStore(SqlStore):
         return connection
 
     @contextmanager
-    def _transaction(self, connection: Any, *, write: bool) -> Iterator[Execute]:
+    def _transaction(
+        self, connection: Any, *, write: bool, single: bool = False
+    ) -> Iterator[Execute]:
         def execute(sql: str, params: Sequence[object]) -> sqlite3.Cursor:
             cursor: sqlite3.Cursor = connection.execute(sql, tuple(params))
             return cursor
+
+        if single:  # autocommit: the statement takes the lock and commits by itself
+            yield execute
+            return
 
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
