@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.server.processes import acknowledged, spawn_worker
+from tests.server.processes import acknowledged, finish, spawn_worker
 from tests.support.sink import Scripted, Sink
 from xo_web.server import Tracker
 
@@ -41,7 +41,7 @@ def _kill_after(process: subprocess.Popen[str], acks: int, extra_s: float) -> st
         lines.append(line)
     time.sleep(extra_s)
     os.kill(process.pid, signal.SIGKILL)
-    rest, _ = process.communicate(timeout=30)
+    rest, _ = finish(process, 30)
     return "".join(lines) + rest
 
 
@@ -94,7 +94,7 @@ def test_a_killed_senders_lease_is_taken_over(
     )  # fmt: skip
     assert sink.wait_until(lambda: sink.started >= 1, timeout=30)  # its first request hangs
     os.kill(process.pid, signal.SIGKILL)
-    acked = acknowledged(process.communicate(timeout=30)[0])
+    acked = acknowledged(finish(process, 30)[0])
     restarted = make_tracker(sqlite_dsn)
     assert restarted.flush(30)
     assert {str(n) for n in acked} <= set(sink.delivered("n"))
