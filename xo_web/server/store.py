@@ -137,7 +137,13 @@ class SqlStore:
 
     # -- the statements -------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Create the tables and the index where they are missing."""
+        """Create the tables and the index where they are missing.
+
+        A read first: where they exist (the usual case) no lock is taken, so a process that
+        starts never waits behind the shop's open transactions on the outbox.
+        """
+        if self.has_schema():
+            return
         with self.transaction() as execute:
             for statement in self._schema():
                 execute(statement, ())
