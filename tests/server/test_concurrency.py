@@ -27,7 +27,7 @@ def _writer(dsn: str, sink: Sink, index: int) -> subprocess.Popen[str]:
 
 
 def test_eight_writers_and_four_senders_lose_nothing(
-    outbox: str, sink: Sink, record_property: Callable[[str, object], None]
+    outbox: str, sink: Sink, report: Callable[[str], None]
 ) -> None:
     """8 processes x 1,000 sends, 4 sender processes: every send arrives; duplicates reported."""
     # The commits' fsync is not under test here (kill -9 and full-disk tests keep it); on
@@ -54,7 +54,6 @@ def test_eight_writers_and_four_senders_lose_nothing(
     delivered = sink.delivered("n")
     lost = len(expected - set(delivered))
     duplicates = sum(count - 1 for count in delivered.values())
-    record_property("duplicates", duplicates)
-    print(f"{WRITERS}x{SENDS} sends, {SENDERS} senders: lost {lost}, duplicates {duplicates}")
+    report(f"{WRITERS}x{SENDS} sends, {SENDERS} senders: lost {lost}, duplicates {duplicates}")
     assert lost == 0
     assert all(sender.returncode == 0 for sender in senders)

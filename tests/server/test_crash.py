@@ -49,7 +49,7 @@ def test_kill_9_at_random_points_loses_nothing(
     outbox: str,
     sink: Sink,
     make_tracker: Callable[..., Tracker],
-    record_property: Callable[[str, object], None],
+    report: Callable[[str], None],
 ) -> None:
     """20 SIGKILLs of sending processes; after a restart every acknowledged send arrived."""
     seed = random.randrange(2**32)
@@ -76,8 +76,7 @@ def test_kill_9_at_random_points_loses_nothing(
     delivered = sink.delivered("n")
     lost = sorted(n for n in acked if str(n) not in delivered)
     duplicates = sum(count - 1 for count in delivered.values())
-    record_property("duplicates", duplicates)
-    print(f"kill -9 x{KILLS}: acknowledged {len(acked)}, lost {len(lost)}, dups {duplicates}")
+    report(f"kill -9 x{KILLS}: acknowledged {len(acked)}, lost {len(lost)}, dups {duplicates}")
     assert acked, f"seed {seed}: no send was acknowledged at all"
     assert lost == [], f"seed {seed}: lost {lost[:20]}"
 
