@@ -115,6 +115,13 @@ class TaskSender:
         """Whether the task runs on a loop that still runs."""
         return not self._task.done() and not self._loop.is_closed() and self._loop.is_running()
 
+    def on_running_loop(self) -> bool:
+        """Whether the caller runs on this task's loop (blocking there would starve it)."""
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
     def wake(self) -> None:
         """Look for work now; safe from any thread."""
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile

@@ -257,15 +257,19 @@ class SqlStore:
             return int(execute("DELETE FROM xo_outbox", ()).rowcount)
 
     def retry_dead(self, now: float) -> int:
-        """Put every dead letter back in the outbox, due now, one per request; return how many."""
+        """Put every dead letter back in the outbox, due now, one per request; return how many.
+
+        Its retention clock starts again (`created_at` = now), or an expired letter would
+        expire again before its first new attempt.
+        """
         columns = "endpoint, body, size, created_at, due_at, solo"
         with self.transaction() as execute:
             execute(
                 self.q(
                     f"INSERT INTO xo_outbox ({columns}) "
-                    "SELECT endpoint, body, size, created_at, ?, 1 FROM xo_dead ORDER BY id"
+                    "SELECT endpoint, body, size, ?, ?, 1 FROM xo_dead ORDER BY id"
                 ),
-                (now,),
+                (now, now),
             )
             return int(execute("DELETE FROM xo_dead", ()).rowcount)
 

@@ -90,7 +90,14 @@ class Tracker:
         self._kick(prefer_task=True)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Deliver what is pending; return True when nothing is left, False at the timeout."""
+        """Deliver what is pending; return True when nothing is left, False at the timeout.
+
+        Blocking: on the event loop a task sender runs on, use `await aflush()` instead
+        (RuntimeError), since the task could not run while flush waits.
+        """
+        sender = self._sender
+        if isinstance(sender, TaskSender) and sender.alive() and sender.on_running_loop():
+            raise RuntimeError("flush() would block the loop the sender runs on: await aflush()")
         deadline = time.monotonic() + max(timeout, 0.0)
         self._kick(prefer_task=False)
         wait = FLUSH_POLL_S[0]
