@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
+
 from tests.server.kit import FAST, KEY, USER, view
 from tests.support.sink import Scripted, Sink
 from xo_web.server import Tracker
@@ -43,9 +45,12 @@ def test_retry_after_is_honoured(
 
 
 def test_a_permanent_refusal_goes_to_the_dead_letters_with_its_reason(
-    outbox: str, sink: Sink, make_tracker: Callable[..., Tracker]
+    outbox: str,
+    sink: Sink,
+    make_tracker: Callable[..., Tracker],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """401 (unknown tracker key) is not retried: the batch is a dead letter with the reason."""
+    """401 (unknown tracker key) is not retried: a dead letter with the reason, and a warning."""
     reason = json.dumps({"error": "unauthorized", "message": "unknown tracker key"})
     sink.then(Scripted(401, body=reason))
     tracker = make_tracker(outbox)
@@ -57,6 +62,7 @@ def test_a_permanent_refusal_goes_to_the_dead_letters_with_its_reason(
     [(_, code, why, _)] = tracker._store.dead_letters(1)
     assert code == 401
     assert "unknown tracker key" in why
+    assert any("dead letters" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
 
 
 def test_a_refused_batch_is_split_so_the_good_activities_arrive(
