@@ -138,3 +138,10 @@ def test_a_blocking_flush_on_the_senders_own_loop_is_refused(
         await tracker.aclose(2)
 
     asyncio.run(main())
+
+
+def test_flush_with_an_unreachable_outbox_returns_false() -> None:
+    """flush() answers False (nothing is known delivered) rather than raising."""
+    tracker = Tracker(KEY, outbox="postgresql://nobody@/none?host=/nonexistent-xo")
+    assert tracker.flush(0.2) is False
+    tracker.close(1)
