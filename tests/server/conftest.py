@@ -14,24 +14,32 @@ from typing import Any
 
 import pytest
 
+from tests.server.kit import FAST, KEY
 from tests.support.postgres import Cluster
 from tests.support.sink import Sink
-from xo_web.server import SenderSettings, Tracker
+from xo_web.server import Tracker
 
-KEY = "server-key"
-SESSION = "c0ffee00-0000-4000-8000-000000000001"
-USER = {"identities": {"sessionid": SESSION}}
-# Test times: retries in tens of milliseconds, leases in seconds, idle polls every 50 ms.
-FAST = SenderSettings(
-    retry_base_s=0.02,
-    retry_cap_s=0.1,
-    poll_s=0.05,
-    lease_s=3.0,
-    timeout_s=1.0,
-    connect_timeout_s=1.0,
-    exit_timeout_s=1.0,
-)
 _databases = itertools.count()
+# Lines the loss/duplicate tests report, printed at the end of every run (not only with -s).
+REPORT: list[str] = []
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Report a figure of this test in the run's terminal summary."""
+
+    def add(line: str) -> None:
+        REPORT.append(f"{request.node.nodeid}: {line}")
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what the server tests reported (lost and duplicated activities)."""
+    if REPORT:
+        terminalreporter.section("xo_web.server delivery report")
+        for line in REPORT:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +92,3 @@ def make_tracker(sink: Sink) -> Iterator[Callable[..., Tracker]]:
     yield make
     for tracker in made:
         tracker.close(timeout=2.0)
-
-
-def view(n: object, **extra: Any) -> dict[str, Any]:
-    """A view activity numbered `n` in its target (the sink counts by it)."""
-    return {"action": "view", "target": {"n": str(n)}, **extra}
