@@ -19,6 +19,7 @@ from xo_web.bundler.cache import ENV_VAR, Cache
 from xo_web.bundler.pycompile import CompileError
 from xo_web.bundler.pyscript_config import load_config
 from xo_web.bundler.shop import resolve_shop_wheels
+from xo_web.server import cli as server_cli
 
 NO_NODE = (
     "Node.js not found: the wheels ship as sources, compiled in the browser at import "
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch", help="download everything `build` needs into the cache")
     fetch.add_argument("--cache", type=Path, help=cache_help)
+    server_cli.add_commands(commands)
     return parser
 
 
@@ -93,6 +95,8 @@ def _build(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command in server_cli.COMMANDS:
+        return server_cli.run(args)
     try:
         if args.command == "fetch":
             cache = Cache.locate(args.cache)

@@ -1,0 +1,91 @@
+"""Fixtures of the server-half tests: a real PostgreSQL, a local collector, fast settings.
+
+The session starts its own PostgreSQL cluster (initdb + pg_ctl as the `postgres` user in a temp
+folder, Unix socket only); a machine without PostgreSQL fails these tests, never skips them.
+Each test gets a fresh database (`pg_dsn`) or SQLite file, and `outbox` runs a test on both.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.postgres import Cluster
+from tests.support.sink import Sink
+from xo_web.server import SenderSettings, Tracker
+
+KEY = "server-key"
+SESSION = "c0ffee00-0000-4000-8000-000000000001"
+USER = {"identities": {"sessionid": SESSION}}
+# Test times: retries in tens of milliseconds, leases in seconds, idle polls every 50 ms.
+FAST = SenderSettings(
+    retry_base_s=0.02,
+    retry_cap_s=0.1,
+    poll_s=0.05,
+    lease_s=3.0,
+    timeout_s=1.0,
+    connect_timeout_s=1.0,
+    exit_timeout_s=1.0,
+)
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster for the whole session (fails when PostgreSQL is missing)."""
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_dsn(postgres: Cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres.create_database(f"xo_test_{next(_databases)}")
+
+
+@pytest.fixture
+def sqlite_dsn(tmp_path: Path) -> str:
+    """A fresh SQLite outbox file for one test."""
+    return f"sqlite:///{tmp_path / 'outbox.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outbox(request: pytest.FixtureRequest) -> str:
+    """The outbox DSN: each test using it runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_dsn" if request.param == "sqlite" else "pg_dsn"
+    dsn: str = request.getfixturevalue(name)
+    return dsn
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    """A recording collector on 127.0.0.1."""
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
+def make_tracker(sink: Sink) -> Iterator[Callable[..., Tracker]]:
+    """Make Trackers posting to the sink with FAST settings; each is closed after the test."""
+    made: list[Tracker] = []
+
+    def make(outbox: str, **options: Any) -> Tracker:
+        options.setdefault("collect_url", sink.url)
+        options.setdefault("settings", FAST)
+        tracker = Tracker(KEY, outbox=outbox, **options)
+        made.append(tracker)
+        return tracker
+
+    yield make
+    for tracker in made:
+        tracker.close(timeout=2.0)
+
+
+def view(n: object, **extra: Any) -> dict[str, Any]:
+    """A view activity numbered `n` in its target (the sink counts by it)."""
+    return {"action": "view", "target": {"n": str(n)}, **extra}
