@@ -10,8 +10,13 @@ an exception.
 
 from dataclasses import dataclass
 
+import httpcore2  # noqa: F401  (see below)
 import httpx2
 
+# httpx2 imports httpcore2 lazily, on the first Client(): that happened in the sender thread,
+# and a fork meanwhile (gunicorn preload_app, right after the master's first send) left the
+# child a half-imported httpcore2, so no sender there could ever make a client. Importing it
+# here does it in the importing thread, before any sender starts.
 from xo_web import __version__
 from xo_web.server.settings import SenderSettings
 
