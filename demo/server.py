@@ -5,6 +5,8 @@ own ``/collect`` and nothing needs CORS:
 
 * ``/collect``, ``/api/...``, ``/inspector`` — the collector (:mod:`demo.collector`).
 * ``/api/catalog`` — the storefront's products as JSON.
+* ``/api/checkout`` — the shop's backend confirming an order through ``xo_web.server``
+  (:mod:`demo.checkout`), when ``backend_collect_url`` is given.
 * ``/xo/...`` — the static bundle built by ``xo-web build DIR --base-url /xo/``.
 * ``/app.py``, ``/pyscript.json``, ``/shop/*.py``, ``/style.css``, ... — the storefront's own files.
 * every other path without a file extension (``/``, ``/product/p-1``, ``/cart``, ...) —
@@ -27,6 +29,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from demo.checkout import backend_lifespan, checkout_routes
 from demo.collector import create_app
 from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, DEFAULT_MAX_BODY_BYTES
 
@@ -151,11 +154,14 @@ def create_demo_app(
     tracker_keys: Collection[str] = frozenset({"demo"}),
     allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    backend_collect_url: str | None = None,
 ) -> Starlette:
     """The collector app plus the bundle under ``/xo/`` and the storefront under ``/``.
 
     ``bundle_dir`` is the output of ``xo-web build DIR --base-url /xo/``; ``data_dir`` holds
-    the collector's SQLite file.
+    the collector's SQLite file (and the backend's outbox). ``backend_collect_url`` (this
+    server's own ``/collect`` URL) turns on ``/api/checkout``: its Tracker is made and closed
+    by the app's lifespan.
     """
     bundle_dir = Path(bundle_dir)
     if not (bundle_dir / "pyscript.json").is_file():
@@ -163,17 +169,22 @@ def create_demo_app(
             f"{bundle_dir} is not an xo_web bundle: run `make bundle` "
             "(xo-web build build/xo --base-url /xo/)"
         )
+    backend = checkout_routes(load_catalog(storefront_dir)) if backend_collect_url else []
     static_routes: list[BaseRoute] = [
         Mount(BUNDLE_PREFIX, app=TypedStaticFiles(directory=bundle_dir), name="xo"),
+        *backend,
         *storefront_routes(storefront_dir),
     ]
-    return create_app(
+    app = create_app(
         data_dir=data_dir,
         tracker_keys=tracker_keys,
         allowed_origins=allowed_origins,
         max_body_bytes=max_body_bytes,
         static_routes=static_routes,
     )
+    if backend_collect_url:
+        app.router.lifespan_context = backend_lifespan(backend_collect_url, Path(data_dir))
+    return app
 
 
 __all__ = ["CONTENT_TYPES", "STOREFRONT_DIR", "create_demo_app", "load_catalog"]
