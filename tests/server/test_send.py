@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.server.conftest import KEY, SESSION, USER, view
+from tests.server.kit import KEY, SESSION, USER, view
 from tests.support.sink import Sink
 from xo_web.errors import ConfigError, PersonalDataError, ValidationError
 from xo_web.server import OutboxError, Tracker

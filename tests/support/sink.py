@@ -1,7 +1,8 @@
 """A local collector for the server tests: an HTTP server on 127.0.0.1 that records batches.
 
 `Sink` answers 200 `{"profiles": {}}` unless a scripted answer is queued (`then(...)`: a
-status, headers, a delay before answering — longer than the client's timeout makes a timeout).
+status, headers, a delay before answering — longer than the client's timeout makes a timeout —
+or an Event to hold the answer until the test sets it).
 It records every request's path, headers and parsed JSON array, and counts activities by a
 key of their target (`delivered("n")`), so tests can count lost and duplicated activities.
 """
@@ -26,6 +27,7 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     body: str = '{"profiles": {}}'
+    hold: threading.Event | None = None  # answer only once the test sets it
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Received:
     headers: dict[str, str]
     batch: list[dict[str, Any]]
     status: int
+    received_at: float  # time.monotonic() when the request arrived
 
 
 class Sink:
@@ -43,6 +46,7 @@ class Sink:
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
+        self.started = 0  # requests begun (a scripted delay may still hold them)
         self._script: list[Scripted] = []
         self._lock = threading.Lock()
         sink = self
@@ -51,18 +55,23 @@ class Sink:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
+                arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 answer = sink._next()
                 if answer.delay_s:
                     time.sleep(answer.delay_s)
+                if answer.hold is not None:
+                    answer.hold.wait(60)
                 try:
                     batch = json.loads(raw)
                 except ValueError:
                     batch = []
                 with sink._lock:
                     sink.requests.append(
-                        Received(self.path, dict(self.headers.items()), batch, answer.status)
+                        Received(
+                            self.path, dict(self.headers.items()), batch, answer.status, arrived
+                        )
                     )
                 body = answer.body.encode()
                 try:
@@ -79,7 +88,11 @@ class Sink:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client killed mid-request (the crash tests) is expected here
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -100,6 +113,7 @@ class Sink:
 
     def _next(self) -> Scripted:
         with self._lock:
+            self.started += 1
             return self._script.pop(0) if self._script else Scripted()
 
     def accepted(self) -> list[dict[str, Any]]:

@@ -92,10 +92,10 @@ class Courier:
 
     def idle_wait(self) -> float:
         """How long an idle sender may sleep: until the next row is due, at most `poll_s`."""
-        status = self.store.status(self._clock())
-        if status.next_due_in_s is None:
+        due_in = self.store.next_due(self._clock())
+        if due_in is None:
             return self.settings.poll_s
-        return min(max(status.next_due_in_s, 0.001), self.settings.poll_s)
+        return min(max(due_in, 0.001), self.settings.poll_s)
 
     def error_wait(self) -> float:
         """The wait after the outbox itself failed (the database is down or locked)."""

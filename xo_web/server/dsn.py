@@ -1,9 +1,11 @@
 """Which outbox a DSN names: a SQLite file (the default) or a PostgreSQL database.
 
 `sqlite:///relative/path.db` and `sqlite:////absolute/path.db` (SQLAlchemy's spelling); query
-parameters `busy_timeout_ms` and `max_page_count` tune SQLite. `postgresql://…` and
-`postgres://…` are handed to psycopg (libpq's URI and keyword forms). No DSN means a SQLite file
-in the per-user data folder.
+parameters tune SQLite: `busy_timeout_ms` (how long a writer waits for the lock, 10 s by
+default), `max_page_count` (caps the file's size) and `synchronous=normal` (commits survive a
+crash of the process but not of the machine: no fsync per commit; the default is `full`).
+`postgresql://…` and `postgres://…` are handed to psycopg (libpq's URI and keyword forms). No
+DSN means a SQLite file in the per-user data folder.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from xo_web.errors import ConfigError
 
 DEFAULT_FILE = "outbox.db"
 SQLITE_OPTIONS = ("busy_timeout_ms", "max_page_count")
+SYNCHRONOUS = ("full", "normal")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class SqliteTarget:
 
     path: Path
     options: dict[str, int] = field(default_factory=dict)
+    synchronous: str = "full"
 
 
 @dataclass(frozen=True)
@@ -62,13 +66,19 @@ def parse_outbox(dsn: object) -> Target:
     if not raw:
         raise ConfigError("outbox 'sqlite:///' needs a file path")
     options: dict[str, int] = {}
+    synchronous = "full"
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "synchronous":
+            if value.lower() not in SYNCHRONOUS:
+                raise ConfigError("outbox: synchronous must be 'full' or 'normal'")
+            synchronous = value.lower()
+            continue
         if key not in SQLITE_OPTIONS:
             raise ConfigError(f"outbox: SQLite does not know the option {key!r}")
         if not value.isdigit() or int(value) <= 0:
             raise ConfigError(f"outbox: {key} must be a positive whole number")
         options[key] = int(value)
-    return SqliteTarget(Path(raw), options)
+    return SqliteTarget(Path(raw), options, synchronous)
 
 
 __all__ = ["PostgresTarget", "SqliteTarget", "Target", "default_path", "parse_outbox"]

@@ -64,15 +64,27 @@ class PostgresStore(SqlStore):
         )
 
     @contextmanager
-    def _transaction(self, connection: Any, *, write: bool) -> Iterator[Execute]:
+    def _transaction(
+        self, connection: Any, *, write: bool, single: bool = False
+    ) -> Iterator[Execute]:
         def execute(sql: str, params: Sequence[object]) -> Any:
             return connection.execute(sql, tuple(params), prepare=False)
+
+        if single:  # autocommit: one round trip, committed by itself
+            yield execute
+            return
 
         with connection.transaction():
             yield execute
 
     def _schema(self) -> list[str]:
         return [SCHEMA_LOCK, *SCHEMA]
+
+    def _tables_sql(self) -> str:
+        return (
+            "SELECT (to_regclass('xo_outbox') IS NOT NULL)::int "
+            "+ (to_regclass('xo_dead') IS NOT NULL)::int"
+        )
 
     def _lock_rows(self) -> str:
         return " FOR UPDATE SKIP LOCKED"

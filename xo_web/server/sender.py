@@ -111,8 +111,8 @@ class TaskSender:
     def stop(self, timeout: float) -> bool:
         """Stop the task; from the loop's own thread it is cancelled, else awaited up to timeout."""
         self._stopping = True
-        if self._task.done():
-            return True
+        if self._task.done() or self._loop.is_closed():
+            return True  # a closed loop runs nothing more: the task is as good as stopped
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

@@ -1,5 +1,6 @@
-"""The outbox in one SQLite file: WAL, `synchronous=FULL` (a commit survives a power loss),
-every write under `BEGIN IMMEDIATE` (one writer at a time, waiting up to the busy timeout).
+"""The outbox in one SQLite file: WAL, `synchronous=FULL` (a commit survives a power loss;
+`?synchronous=normal` trades that for speed), every write under `BEGIN IMMEDIATE` (one writer
+at a time, waiting up to the busy timeout).
 
 Any number of threads and processes on one machine may share the file; each `SqliteStore`
 keeps one connection of its own (re-made in a forked child, the parent's left unclosed).
@@ -50,7 +51,8 @@ def configure(connection: sqlite3.Connection, target: SqliteTarget) -> None:
     mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise sqlite3.OperationalError(f"the outbox file cannot use WAL (journal_mode={mode})")
-    connection.execute("PRAGMA synchronous = FULL")
+    synchronous = "NORMAL" if target.synchronous == "normal" else "FULL"
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
     if "max_page_count" in target.options:
         connection.execute(f"PRAGMA max_page_count = {int(target.options['max_page_count'])}")
 
@@ -76,10 +78,16 @@ class SqliteStore(SqlStore):
         return connection
 
     @contextmanager
-    def _transaction(self, connection: Any, *, write: bool) -> Iterator[Execute]:
+    def _transaction(
+        self, connection: Any, *, write: bool, single: bool = False
+    ) -> Iterator[Execute]:
         def execute(sql: str, params: Sequence[object]) -> sqlite3.Cursor:
             cursor: sqlite3.Cursor = connection.execute(sql, tuple(params))
             return cursor
+
+        if single:  # autocommit: the statement takes the lock and commits by itself
+            yield execute
+            return
 
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
@@ -92,6 +100,12 @@ class SqliteStore(SqlStore):
 
     def _schema(self) -> list[str]:
         return SCHEMA
+
+    def _tables_sql(self) -> str:
+        return (
+            "SELECT COUNT(*) FROM sqlite_master "
+            "WHERE type = 'table' AND name IN ('xo_outbox', 'xo_dead')"
+        )
 
     def _is_database_error(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.Error | OSError)

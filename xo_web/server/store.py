@@ -22,6 +22,7 @@ from typing import Any
 from xo_web.server.errors import OutboxError
 
 INSERT = "INSERT INTO xo_outbox (endpoint, body, size, created_at, due_at) VALUES (?, ?, ?, ?, ?)"
+ROW_MARKS = "(?, ?, ?, ?, ?)"
 DEAD_COLUMNS = "id, endpoint, body, size, created_at, attempts"
 MAX_REASON_CHARS = 1000
 # Connections inherited across a fork are never closed in the child (closing would disturb
@@ -67,8 +68,12 @@ class SqlStore:
     def _connect(self) -> Any:
         raise NotImplementedError
 
-    def _transaction(self, connection: Any, *, write: bool) -> Any:
-        """A context manager around one transaction, yielding an `execute(sql, params)`."""
+    def _transaction(self, connection: Any, *, write: bool, single: bool = False) -> Any:
+        """A context manager around one transaction, yielding an `execute(sql, params)`.
+
+        `single`: the caller runs one statement, atomic and durable by itself (autocommit):
+        no BEGIN/COMMIT round trips.
+        """
         raise NotImplementedError
 
     def _schema(self) -> list[str]:
@@ -77,9 +82,13 @@ class SqlStore:
     def _lock_rows(self) -> str:
         return ""
 
+    def _tables_sql(self) -> str:
+        """A query counting which of xo_outbox and xo_dead exist."""
+        raise NotImplementedError
+
     # -- connection handling --------------------------------------------------------------------
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Execute]:
+    def transaction(self, *, write: bool = True, single: bool = False) -> Iterator[Execute]:
         """Run one transaction; any database failure becomes an OutboxError (rolled back)."""
         if os.getpid() != self._pid:
             self.forget_after_fork()
@@ -87,7 +96,7 @@ class SqlStore:
             try:
                 if self._connection is None:
                     self._connection = self._connect()
-                with self._transaction(self._connection, write=write) as execute:
+                with self._transaction(self._connection, write=write, single=single) as execute:
                     yield execute
             except OutboxError:
                 raise
@@ -133,11 +142,23 @@ class SqlStore:
             for statement in self._schema():
                 execute(statement, ())
 
+    def has_schema(self) -> bool:
+        """Whether the tables exist (a read: it waits for no writer)."""
+        with self.transaction(write=False) as execute:
+            return int(execute(self._tables_sql(), ()).fetchone()[0]) == 2
+
+    def schema(self) -> list[str]:
+        """The statements creating what is missing (for a caller's own transaction)."""
+        return self._schema()
+
     def insert(self, endpoint: str, bodies: Sequence[str], now: float) -> None:
-        """Record activities for `endpoint` in one durable transaction, or raise OutboxError."""
-        with self.transaction() as execute:
-            for body in bodies:
-                execute(self.q(INSERT), (endpoint, body, len(body.encode()), now, now))
+        """Record activities for `endpoint` in one durable statement, or raise OutboxError."""
+        params: list[object] = []
+        for body in bodies:
+            params += (endpoint, body, len(body.encode()), now, now)
+        sql = INSERT.removesuffix(ROW_MARKS) + ", ".join(ROW_MARKS for _ in bodies)
+        with self.transaction(single=True) as execute:
+            execute(self.q(sql), params)
 
     def claim(
         self, owner: str, now: float, *, lease_s: float, limit: int, max_bytes: int
@@ -241,6 +262,12 @@ class SqlStore:
                 (now,),
             )
             return int(execute("DELETE FROM xo_dead", ()).rowcount)
+
+    def next_due(self, now: float) -> float | None:
+        """Seconds until the next row is due (0 when one is due now); None when empty."""
+        with self.transaction(write=False, single=True) as execute:
+            row = execute("SELECT MIN(due_at) FROM xo_outbox", ()).fetchone()
+        return None if row is None or row[0] is None else max(float(row[0]) - now, 0.0)
 
     def status(self, now: float) -> Status:
         """Count what is pending, due, leased and dead."""

@@ -151,11 +151,15 @@ class Tracker:
             self._schema_ready = True
 
     def _record(self, texts: list[str], connection: object) -> None:
-        self._ready()
         if connection is None:
+            self._ready()
             self._store.insert(self.endpoint, texts, time.time())
-        else:
-            insert_in_transaction(connection, self.target, self.endpoint, texts, time.time())
+            return
+        schema: list[str] = []
+        if not self._schema_ready:
+            self._schema_ready = self._store.has_schema()
+            schema = [] if self._schema_ready else self._store.schema()
+        insert_in_transaction(connection, self.target, self.endpoint, texts, time.time(), schema)
 
     def _kick(self, *, prefer_task: bool) -> None:
         """Start the sender if it is not running (and allowed), then wake it."""

@@ -30,14 +30,25 @@ def driver_connection(connection: object) -> Any:
 
 
 def insert_in_transaction(
-    connection: object, target: Target, endpoint: str, bodies: Sequence[str], now: float
+    connection: object,
+    target: Target,
+    endpoint: str,
+    bodies: Sequence[str],
+    now: float,
+    schema: Sequence[str] = (),
 ) -> None:
-    """Insert activities through the caller's connection, uncommitted; OutboxError on failure."""
+    """Insert activities through the caller's connection, uncommitted; OutboxError on failure.
+
+    `schema` (the tables, when missing) is created first in the same transaction: the caller
+    may already hold the database's write lock, so the tracker's own connection cannot.
+    """
     driver = driver_connection(connection)
     rows = [(endpoint, body, len(body.encode()), now, now) for body in bodies]
     if isinstance(driver, sqlite3.Connection):
         _check_same_sqlite(driver, target)
         try:
+            for statement in schema:
+                driver.execute(statement)
             driver.executemany(INSERT, rows)
         except sqlite3.Error as error:
             raise OutboxError(f"the outbox failed: {error}") from error
@@ -48,6 +59,8 @@ def insert_in_transaction(
 
         try:
             with driver.cursor() as cursor:
+                for statement in schema:
+                    cursor.execute(statement)
                 cursor.executemany(INSERT.replace("?", "%s"), rows)
         except psycopg.Error as error:
             raise OutboxError(f"the outbox failed: {error}") from error
