@@ -15,6 +15,7 @@ from typing import Any
 
 from xo_web.core.config import DEFAULT_TIMEOUT_S, ConfiguredApi, TrackerConfig, make_config
 from xo_web.core.consent import DENIED, GRANTED, NOT_REQUIRED, REQUIRED, Consent, check_mode
+from xo_web.core.cookie import set_session_cookie
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
 from xo_web.core.loop import asyncio_timer, schedulable_loop
 from xo_web.core.page import SafePage
@@ -109,6 +110,7 @@ class Tracker(ConfiguredApi, UserApi):
         delivery: Mapping[str, object] | RetryPolicy | None = None,
         consent: str = NOT_REQUIRED,
         consent_buffer: int = DEFAULT_LIMIT,
+        session_cookie: bool = False,
     ) -> None:
         """Configure the tracker (again, to change it); bad values raise ConfigError. `delivery`
         tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after.
@@ -119,6 +121,7 @@ class Tracker(ConfiguredApi, UserApi):
             raise ConfigError("personal_data_guard must be True or False")
         policy = RetryPolicy.from_options(delivery)
         self._consent.mode, self._pending.limit = check_mode(consent), check_limit(consent_buffer)
+        set_session_cookie(self._storage.inner, session_cookie, self._warn)  # the session-id cookie
         self._config = config
         dispatcher = Dispatcher(
             self._transport, endpoint=config.endpoint, timeout_s=config.timeout_s
@@ -178,12 +181,9 @@ class Tracker(ConfiguredApi, UserApi):
         return self._consent.opted_out
 
     def opt_out(self) -> None:
-        """Stop sending, persistently; the stored session id and the delivery queue go too.
-
-        The queue and the session id are removed *before* the flag is written, so a full
-        storage still takes it. If it cannot be saved, the opt-out holds for this page and a
-        ConsentError is reported (on_error, the `xo:error` event).
-        """
+        """Stop sending, persistently; the stored session id and the delivery queue go too
+        (*before* the flag is written, so a full storage still takes it). If it cannot be saved,
+        the opt-out holds for this page and a ConsentError is reported (on_error, `xo:error`)."""
         self._consent.opt_out(self._forget_stored_data)
         self._consent_changed()
 

@@ -16,10 +16,12 @@ from typing import Any
 import js
 from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull
 
+from xo_web.adapters.consent import listen_for_consent
 from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
 from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
 from xo_web.adapters.convert import to_py_argument as to_py_argument
+from xo_web.core.cookie import SessionCookieMirror, cookie_string
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.errors import ConsentError, DeliveryError, TransportError
 from xo_web.facade.calls import Answer, Facade, init_arguments
@@ -60,6 +62,22 @@ class LocalStorage:
         storage = self._storage()
         keys = (storage.key(i) for i in range(int(storage.length)))
         return [key for key in keys if isinstance(key, str)]
+
+
+class DocumentCookies:
+    """``document.cookie`` as the Cookies port: first-party, ``Secure`` on https."""
+
+    def set(self, name: str, value: str) -> None:
+        """Write the cookie ``name``."""
+        js.document.cookie = cookie_string(name, value, secure=_https())
+
+    def delete(self, name: str) -> None:
+        """Expire the cookie ``name`` at once."""
+        js.document.cookie = cookie_string(name, "", secure=_https(), max_age=0)
+
+
+def _https() -> bool:
+    return str(js.location.protocol) == "https:"
 
 
 class FetchTransport:
@@ -196,35 +214,14 @@ def create_tracker() -> Tracker:
         from xo_web.adapters import worker
 
         return worker.create_tracker()
+    storage = SessionCookieMirror(LocalStorage(), DocumentCookies())
     tracker = Tracker(
-        LocalStorage(), FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
+        storage, FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
     )
     tracker.on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)
     listen_for_consent(tracker)
     return tracker
-
-
-_consent_heard: set[int] = set()  # ids of the trackers listening to xo.consent
-
-
-def listen_for_consent(tracker: Tracker) -> None:
-    """Hear the page's consent platforms through ``xo.consent`` (xo.js), once it is there,
-    and tell it the tracker's own state (its page-hide writes need it)."""
-    consent = getattr(getattr(js.window, "xo", None), "consent", None)
-    if consent is None or id(tracker) in _consent_heard:
-        return
-    _consent_heard.add(id(tracker))
-
-    def on_verdict(verdict: Any) -> None:
-        tracker.set_page_consent(str(verdict))
-
-    proxy = create_proxy(on_verdict)
-    _kept_alive.append(proxy)
-    tracker.on_consent = lambda state: consent.sdk(state)
-    consent.listen(proxy)
-    if tracker.is_initialized:  # else init tells it (through on_consent), with the mode
-        consent.sdk(tracker.consent)
 
 
 def listen_for_delivery(tracker: Tracker) -> None:

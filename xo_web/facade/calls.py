@@ -27,6 +27,7 @@ _INIT_KEYS = {
     "delivery": "delivery",
     "consent": "consent",
     "consentBuffer": "consent_buffer",
+    "sessionCookie": "session_cookie",
 }
 
 
