@@ -289,3 +289,15 @@ def test_a_send_made_while_pending_reaches_the_wire_at_most_once_and_once_if_gra
             assert accepted.count(product) == 1, product
         if fate == "dropped":
             assert accepted.count(product) == 0, product
+
+
+def test_the_js_face_takes_the_mode_and_answers_get_consent() -> None:
+    """init({trackerKey, consent: "required", consentBuffer}) and getConsent() by JS names."""
+    from xo_web.facade.calls import Facade
+
+    tab = World().tab(init=False)
+    facade = Facade(tab)
+    assert facade.call("init", [{"trackerKey": "k", "consent": "required", "consentBuffer": 5}]).ok
+    assert facade.call("getConsent", []).value == "pending"
+    assert facade.call("optIn", []).ok
+    assert facade.call("getConsent", []).value == "granted"

@@ -110,6 +110,7 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     expect(page.locator("#xo-consent")).to_have_text("pending")
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('attraqt'))") == []
     assert demo_server.get_json("/api/activities") == []
+    assert page.context.cookies() == []  # nor the session cookie
     page.locator(".cmp-banner [data-cmp=accept]").click()  # the held view /, consent granted
     expect(page.locator("#xo-consent")).to_have_text("granted")
     page.evaluate("window.__noReload = 'still here'")
