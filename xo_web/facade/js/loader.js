@@ -6,6 +6,7 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
   if (data.worker === undefined || !bootInWorker(0)) bootHere();
 
