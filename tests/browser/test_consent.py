@@ -308,3 +308,31 @@ def test_worker_page_hide_stores_no_calls_while_pending(
     assert keys == []
     assert device(page, context) == set()
     assert network.collected == []
+
+
+PYSCRIPT_WORKER = """
+from xo_web import activity
+
+activity.init("test-key", consent="required")
+activity.add_user_identity("crmid", "c-1")
+activity.send({"action": "view", "target": {"product": "p1"}})
+"""
+
+
+def test_pyscript_worker_hears_the_tcf_grant(
+    page: Page, context: BrowserContext, site: StaticSite, network: Network
+) -> None:
+    """A PyScript worker in the opt-in mode hears the page's CMP through the bridge: nothing
+    stored or sent while the banner is up, the held send once after the grant."""
+    from tests.browser.test_worker import pyscript_worker_page
+
+    context.add_init_script(fake_cmps(tcf=TCF_UI_SHOWN))
+    page.goto(site.add_page("/consent/pyworker.html", pyscript_worker_page(PYSCRIPT_WORKER)))
+    wait_for(page, "xo.consent.state() === 'pending'", 60_000)  # the worker said so
+    assert device(page, context) == set()
+    assert network.collected == []
+    page.evaluate("d => fakeTcf.emit(d)", TCF_GRANTED)
+    wait_accepted(page, network, 1)
+    assert products(network) == ["p1"]
+    assert network.activities[0]["user"]["identities"]["crmid"] == "c-1"
+    assert device(page, context) == {SESSION}
