@@ -4,8 +4,9 @@ PyScript runs this file (``index.html``, with ``pyscript.json``, which also copi
 package ``demo.storefront.shop`` into the browser's file system). It integrates xo_web the way
 a real XO storefront would:
 
-* ``activity.init("demo", collect_url=<origin>/collect, session_cookie=True)`` once, at boot
-  (the session id is mirrored into the ``attraqtsessionid`` cookie for the backend);
+* ``activity.init("demo", collect_url=<origin>/xo-relay, session_cookie=True)`` once, at
+  boot (the first-party relay on the shop's own origin, which passes the batches to the
+  collector; the session id is mirrored into the ``attraqtsessionid`` cookie for the backend);
 * a ``view`` on every page, ``click`` on product tiles, ``add-to-cart`` / ``remove-from-cart``
   (the dicts come from ``shop.activities``);
 * the checkout is confirmed by the shop's backend (``POST /api/checkout``, demo/checkout.py),
@@ -290,7 +291,7 @@ def attribute(element: Any, name: str) -> str | None:
 def main() -> Storefront:
     """Boot: init the SDK, load the catalog, restore the login, listen, show the page."""
     origin = str(js.window.location.origin)
-    activity.init(TRACKER_KEY, collect_url=f"{origin}/collect", session_cookie=True)
+    activity.init(TRACKER_KEY, collect_url=f"{origin}/xo-relay", session_cookie=True)
     storefront = Storefront(Shop(products=load_catalog(origin)))
     storefront.restore_login()
     storefront.listen()

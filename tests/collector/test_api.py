@@ -29,6 +29,7 @@ def test_activities_since_returns_only_newer_rows_newest_last(
         "trackerKey",
         "sessionId",
         "ecommerceId",
+        "via",
         "activity",
     }
 

@@ -20,6 +20,26 @@ from tests.support.sink import Sink
 from xo_web.server import Tracker
 
 _databases = itertools.count()
+# Lines the loss/duplicate tests report, printed at the end of every run (not only with -s).
+REPORT: list[str] = []
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Report a figure of this test in the run's terminal summary."""
+
+    def add(line: str) -> None:
+        REPORT.append(f"{request.node.nodeid}: {line}")
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what the server tests reported (lost and duplicated activities)."""
+    if REPORT:
+        terminalreporter.section("xo_web.server delivery report")
+        for line in REPORT:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,14 @@
-"""Starting the test worker (tests/server/worker.py) and `xo-web sender` as processes."""
+"""Starting the test worker (tests/server/worker.py) and `xo-web sender` as processes.
+
+Each starts in a session of its own, so `finish` can end it with everything it forked when a
+test gives up on it: no process outlives its test.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +24,28 @@ def spawn_worker(*args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
+
+
+def finish(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Wait for the process's output; past `timeout`, kill its whole group and raise."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+
+
+def kill_all(processes: list[subprocess.Popen[str]]) -> None:
+    """SIGKILL every process group still running (a test's clean-up after a failure)."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
 
 
 def spawn_sender(outbox: str, *args: str) -> subprocess.Popen[str]:
@@ -29,6 +57,7 @@ def spawn_sender(outbox: str, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.server.kit import USER, view
-from tests.server.processes import spawn_sender
+from tests.server.processes import finish, spawn_sender
 from tests.support.sink import Scripted, Sink
 from xo_web.bundler.cli import main
 from xo_web.server import Tracker
@@ -77,6 +77,6 @@ def test_the_sender_process_delivers_and_stops_on_sigterm(
     sender = spawn_sender(outbox, "--poll", "0.05")
     delivered = sink.wait_until(lambda: set(sink.delivered("n")) == {"1", "2"}, timeout=60)
     sender.send_signal(signal.SIGTERM)
-    _, errors = sender.communicate(timeout=60)
+    _, errors = finish(sender, 60)
     assert delivered, errors[-2000:]
     assert sender.returncode == 0

@@ -11,7 +11,7 @@ import signal
 import subprocess
 from collections.abc import Callable
 
-from tests.server.processes import acknowledged, spawn_sender, spawn_worker
+from tests.server.processes import acknowledged, finish, kill_all, spawn_sender, spawn_worker
 from tests.support.sink import Sink
 
 WRITERS = 8
@@ -27,32 +27,33 @@ def _writer(dsn: str, sink: Sink, index: int) -> subprocess.Popen[str]:
 
 
 def test_eight_writers_and_four_senders_lose_nothing(
-    outbox: str, sink: Sink, record_property: Callable[[str, object], None]
+    outbox: str, sink: Sink, report: Callable[[str], None]
 ) -> None:
     """8 processes x 1,000 sends, 4 sender processes: every send arrives; duplicates reported."""
     # The commits' fsync is not under test here (kill -9 and full-disk tests keep it); on
     # SQLite the writers skip it so the test takes seconds, not minutes of disk flushes.
     dsn = f"{outbox}?synchronous=normal" if outbox.startswith("sqlite") else outbox
     senders = [spawn_sender(dsn, "--poll", "0.05") for _ in range(SENDERS)]
+    writers: list[subprocess.Popen[str]] = []
     try:
-        writers = [_writer(dsn, sink, index) for index in range(WRITERS)]
+        writers += [_writer(dsn, sink, index) for index in range(WRITERS)]
         acked: set[int] = set()
         for writer in writers:
-            output, errors = writer.communicate(timeout=300)
+            output, errors = finish(writer, 300)
             assert writer.returncode == 0, errors[-2000:]
             acked |= acknowledged(output)
         assert len(acked) == WRITERS * SENDS
         expected = {str(n) for n in acked}
         assert sink.wait_until(lambda: expected <= set(sink.delivered("n")), timeout=120)
     finally:
+        kill_all(writers)  # only those a failure left running
         for sender in senders:
             sender.send_signal(signal.SIGTERM)
         for sender in senders:
-            sender.communicate(timeout=60)
+            finish(sender, 60)
     delivered = sink.delivered("n")
     lost = len(expected - set(delivered))
     duplicates = sum(count - 1 for count in delivered.values())
-    record_property("duplicates", duplicates)
-    print(f"{WRITERS}x{SENDS} sends, {SENDERS} senders: lost {lost}, duplicates {duplicates}")
+    report(f"{WRITERS}x{SENDS} sends, {SENDERS} senders: lost {lost}, duplicates {duplicates}")
     assert lost == 0
     assert all(sender.returncode == 0 for sender in senders)

@@ -6,18 +6,18 @@ import threading
 from collections.abc import Callable
 
 from tests.server.kit import KEY, USER, view
-from tests.server.processes import spawn_worker
+from tests.server.processes import finish, spawn_worker
 from tests.support.sink import Scripted, Sink
 from xo_web.server import Tracker
 
 
-def test_a_forked_childs_sends_arrive(outbox: str, sink: Sink) -> None:
-    """Fork after the first send: the child's send arrives, and the parent's go on arriving."""
-    worker = spawn_worker("fork", "--outbox", outbox, "--url", sink.url)
-    _, errors = worker.communicate(timeout=120)
+def test_forked_childs_sends_arrive(outbox: str, sink: Sink) -> None:
+    """Four forks, each right after sends (the sender busy): every child's send arrives."""
+    worker = spawn_worker("fork", "--outbox", outbox, "--url", sink.url, "--count", "4")
+    _, errors = finish(worker, 120)
     assert worker.returncode == 0, errors[-2000:]
-    delivered = sink.delivered("n")
-    assert {"parent-before", "child", "parent-after"} <= set(delivered)
+    delivered = set(sink.delivered("n"))
+    assert {f"child-{n}" for n in range(4)} | {"parent-0-0", "parent-after"} <= delivered
 
 
 def test_no_sender_runs_before_the_first_send(
@@ -56,7 +56,7 @@ def test_interpreter_exit_stops_the_sender_leaving_undelivered_work(
     worker = spawn_worker(
         "exit", "--outbox", sqlite_dsn, "--url", sink.url, "--timeout", "50", "--lease", "1"
     )
-    _, errors = worker.communicate(timeout=30)  # far less than the 50 s request timeout
+    _, errors = finish(worker, 30)  # far less than the 50 s request timeout
     assert worker.returncode == 0, errors[-2000:]
     restarted = make_tracker(sqlite_dsn)
     assert restarted.flush(30)

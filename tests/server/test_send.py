@@ -122,3 +122,26 @@ def test_asend_is_delivered_by_a_task_sender(
 
     assert asyncio.run(main()) == (True, "TaskSender")
     assert sink.delivered("n") == {"1": 1}
+
+
+def test_a_blocking_flush_on_the_senders_own_loop_is_refused(
+    sqlite_dsn: str, make_tracker: Callable[..., Tracker]
+) -> None:
+    """flush() on the loop its task sender runs on would starve it: RuntimeError, use aflush."""
+    tracker = make_tracker(sqlite_dsn)
+
+    async def main() -> None:
+        await tracker.asend(view(1), user=USER)
+        with pytest.raises(RuntimeError, match="aflush"):
+            tracker.flush(1)
+        assert await tracker.aflush(10)
+        await tracker.aclose(2)
+
+    asyncio.run(main())
+
+
+def test_flush_with_an_unreachable_outbox_returns_false() -> None:
+    """flush() answers False (nothing is known delivered) rather than raising."""
+    tracker = Tracker(KEY, outbox="postgresql://nobody@/none?host=/nonexistent-xo")
+    assert tracker.flush(0.2) is False
+    tracker.close(1)

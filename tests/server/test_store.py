@@ -114,6 +114,15 @@ def test_old_undelivered_rows_expire_into_the_dead_letters(store: SqlStore) -> N
     assert store.status(1001).pending == 1
 
 
+def test_a_retried_expired_letter_gets_a_new_retention_period(store: SqlStore) -> None:
+    """An expired activity put back by retry_dead is not expired again at the next sweep."""
+    store.insert(A, ["old"], now=100)
+    assert store.expire(now=1000, max_age_s=500) == 1
+    assert store.retry_dead(now=2000) == 1
+    assert store.expire(now=2001, max_age_s=500) == 0
+    assert _claim(store, "o", now=2001) == ["old"]
+
+
 def test_old_dead_letters_are_purged(store: SqlStore) -> None:
     """Dead letters that died before the retention limit are deleted."""
     store.insert(A, ["1", "2"], now=100)

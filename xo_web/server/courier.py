@@ -8,6 +8,7 @@ other refusal moves the batch to the dead letters with the status and the collec
 Every `sweep_s` the courier expires old rows and deletes old dead letters (bounded retention).
 """
 
+import logging
 import os
 import random
 import socket
@@ -20,6 +21,8 @@ from xo_web.delivery.retry import backoff_delay, parse_retry_after
 from xo_web.server.client import Answer
 from xo_web.server.settings import SenderSettings
 from xo_web.server.store import Claim, SqlStore
+
+log = logging.getLogger("xo_web.server")
 
 
 def new_owner() -> str:
@@ -73,6 +76,7 @@ class Courier:
             delay = self.retry_delay(answer.retry_after, now)
             error = f"{answer.status or 'no response'}: {answer.detail}"
             self.store.reschedule(claim.ids, self.owner, now + delay, error)
+            log.info("xo_web: %d activities to retry in %.1f s (%s)", len(claim.ids), delay, error)
             return delay
         self.failures = 0
         if len(claim.ids) > 1 and answer.status in SPLIT_STATUSES:
@@ -81,6 +85,12 @@ class Courier:
             return 0.0
         reason = answer.detail or f"refused with HTTP {answer.status}"
         self.store.bury(claim.ids, now, answer.status, reason)
+        log.warning(
+            "xo_web: %d activities refused for good (HTTP %d), kept as dead letters: %s",
+            len(claim.ids),
+            answer.status,
+            reason,
+        )
         return 0.0
 
     def retry_delay(self, retry_after: str | None, now: float) -> float:

@@ -55,6 +55,9 @@ class PostgresStore(SqlStore):
     def __init__(self, target: PostgresTarget) -> None:
         super().__init__()
         self.target = target
+        # Imported here, in the thread that makes the tracker, not first in the sender thread
+        # (a fork during an import in another thread can leave the child a half module).
+        import psycopg  # noqa: F401
 
     def _connect(self) -> Any:
         import psycopg

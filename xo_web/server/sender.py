@@ -10,9 +10,12 @@ sender once the lease ends (at least once). Failures are logged, never raised.
 
 import asyncio
 import contextlib
+import encodings.idna  # noqa: F401  (see below)
 import logging
 import threading
 from collections.abc import Callable
+
+import httpx2
 
 from xo_web.server.client import apost, make_async_client, make_client, post
 from xo_web.server.courier import Courier
@@ -20,17 +23,25 @@ from xo_web.server.errors import OutboxError
 from xo_web.server.settings import SenderSettings
 from xo_web.server.store import SqlStore
 
+# encodings.idna, the codec of a request's host name, would be imported on the first request,
+# in the sender thread, where a fork meanwhile (gunicorn preload_app) can leave the child a
+# half-imported module; importing it above does it in the thread that imports the tracker.
 log = logging.getLogger("xo_web.server")
 
 StoreFactory = Callable[[], SqlStore]
 
 
 class ThreadSender:
-    """A sender in a daemon thread."""
+    """A sender in a daemon thread.
+
+    Its HTTP client is made here, in the thread that starts the sender, so the thread itself
+    imports nothing (imports in a background thread are what a fork can catch half done).
+    """
 
     def __init__(self, make_store: StoreFactory, settings: SenderSettings) -> None:
         self._make_store = make_store
         self._settings = settings
+        self._client: httpx2.Client | None = make_client(settings)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="xo_web-sender", daemon=True)
@@ -66,8 +77,9 @@ class ThreadSender:
     def _run(self) -> None:
         store = self._make_store()
         courier = Courier(store, self._settings)
+        client, self._client = self._client or make_client(self._settings), None
         try:
-            with make_client(self._settings) as client:
+            with client:
                 while not self._stopping.is_set():
                     try:
                         claim = courier.claim()
@@ -102,6 +114,13 @@ class TaskSender:
     def alive(self) -> bool:
         """Whether the task runs on a loop that still runs."""
         return not self._task.done() and not self._loop.is_closed() and self._loop.is_running()
+
+    def on_running_loop(self) -> bool:
+        """Whether the caller runs on this task's loop (blocking there would starve it)."""
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
 
     def wake(self) -> None:
         """Look for work now; safe from any thread."""

@@ -17,6 +17,7 @@ import weakref
 
 from xo_web.core.config import make_config
 from xo_web.server.dsn import PostgresTarget, SqliteTarget, Target, parse_outbox
+from xo_web.server.errors import OutboxError
 from xo_web.server.postgres_store import PostgresStore
 from xo_web.server.prepare import prepare_server_batch
 from xo_web.server.sender import Sender, TaskSender, ThreadSender
@@ -90,12 +91,20 @@ class Tracker:
         self._kick(prefer_task=True)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Deliver what is pending; return True when nothing is left, False at the timeout."""
+        """Deliver what is pending; return True when nothing is left, False at the timeout
+        (also while the outbox cannot be read: nothing is known to be delivered then).
+
+        Blocking: on the event loop a task sender runs on, use `await aflush()` instead
+        (RuntimeError), since the task could not run while flush waits.
+        """
+        sender = self._sender
+        if isinstance(sender, TaskSender) and sender.alive() and sender.on_running_loop():
+            raise RuntimeError("flush() would block the loop the sender runs on: await aflush()")
         deadline = time.monotonic() + max(timeout, 0.0)
         self._kick(prefer_task=False)
         wait = FLUSH_POLL_S[0]
         while True:
-            if self.status().pending == 0:
+            if self._empty():
                 return True
             left = deadline - time.monotonic()
             if left <= 0:
@@ -108,7 +117,7 @@ class Tracker:
         deadline = time.monotonic() + max(timeout, 0.0)
         self._kick(prefer_task=True)
         wait = FLUSH_POLL_S[0]
-        while (await asyncio.to_thread(self.status)).pending:
+        while not await asyncio.to_thread(self._empty):
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -142,6 +151,13 @@ class Tracker:
         return self._store.status(time.time())
 
     # -- internals ------------------------------------------------------------------------------
+    def _empty(self) -> bool:
+        """Whether the outbox holds nothing pending (False while it cannot be read)."""
+        try:
+            return self.status().pending == 0
+        except OutboxError:
+            return False
+
     def _prepare(self, activities: object, user: object) -> list[str]:
         return prepare_server_batch(activities, user, personal_data_guard=self.personal_data_guard)
 
