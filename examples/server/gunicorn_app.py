@@ -5,8 +5,7 @@
 The master imports this module before forking its workers. Whatever the master sent (here a
 deploy marker, when ``XO_DEPLOY_MARKER`` is set) started its sender thread and opened its
 outbox connection; a forked worker inherits neither: xo_web.server starts both again in the
-child on its first send. (The peers' SDKs send nothing from such workers.) On a SQLite
-outbox, do not send from the master before the fork yet: docs/server-frameworks.md.
+child on its first send. (The peers' SDKs send nothing from such workers.)
 """
 
 import os

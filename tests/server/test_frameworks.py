@@ -187,18 +187,16 @@ def test_flask_extension_sends_with_the_cookies_session(
 
 @pytest.mark.parametrize(
     ("outbox_kind", "marker"),
-    [("sqlite", ""), ("postgresql", "r-17")],
-    ids=["sqlite-master-idle", "postgresql-master-sent"],
+    [("sqlite", ""), ("sqlite", "r-17"), ("postgresql", "r-17")],
+    ids=["sqlite-master-idle", "sqlite-master-sent", "postgresql-master-sent"],
 )
 def test_gunicorn_preload_app_workers_deliver_their_sends(
     sink: Sink, tmp_path: Path, request: pytest.FixtureRequest, outbox_kind: str, marker: str
 ) -> None:
-    """gunicorn preload_app, 2 workers: the Tracker is made in the master (on PostgreSQL the
-    master also sends first, so its sender thread and connection exist at the fork), and each
+    """gunicorn preload_app, 2 workers: the Tracker is made in the master (which, with a
+    marker, also sends first, so its sender thread and connection exist at the fork), and each
     worker's sends arrive with the cookie's session id. Idle senders poll once an hour here, so
-    no other process delivers a worker's rows: each worker must run its own sender.
-    (SQLite with a send in the master before the fork is not safe yet: docs/server-frameworks.md.)
-    """
+    no other process delivers a worker's rows: each worker must run its own sender."""
     outbox: str = request.getfixturevalue("sqlite_dsn" if outbox_kind == "sqlite" else "pg_dsn")
     port = free_port()
     env = example_env(sink, tmp_path, XO_BIND=f"127.0.0.1:{port}", XO_DEPLOY_MARKER=marker,
