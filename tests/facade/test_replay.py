@@ -32,7 +32,8 @@ def test_a_replayed_send_carries_the_user_it_was_called_with() -> None:
     """Setters before a send on the gone page give that send its user; this page's stays."""
     record = {"user": None, "calls": [["addUserIdentity", "crmId", "c-1"], ["send", PURCHASE]]}
     _world, (tab, answer), sent = replayed(record)
-    assert answer.ok and answer.value == {"sent": 1, "refused": []}
+    assert answer.ok
+    assert answer.value == {"sent": 1, "refused": []}
     [activity] = sent
     assert activity["user"]["identities"] == {"sessionid": tab.session_id, "crmid": "c-1"}
     assert tab.user["identities"] == {"sessionid": tab.session_id}
