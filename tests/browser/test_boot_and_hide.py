@@ -92,8 +92,8 @@ def test_a_send_before_ready_then_a_navigation_arrives_once_with_its_user(
     """A send made during boot, then a navigation: the next page sends it once, with its user."""
     held_page(page, site, wasm, mode, "send")
     page.evaluate(
-        "xo.activity.addUserIdentity('crmId', 'c-1');"
-        "xo.activity.send({action: 'purchase', target: {product: 'p-1'}});"
+        "() => { xo.activity.addUserIdentity('crmId', 'c-1');"
+        " xo.activity.send({action: 'purchase', target: {product: 'p-1'}}); }"
     )
     wasm.release()
     page.goto(site.add_page(f"/boot/next-{mode}.html", js_page(extra_attrs=MODES[mode])))
@@ -115,7 +115,8 @@ def test_an_opt_out_before_ready_holds_on_the_next_page(
     """A send then optOut() during boot, then a navigation: the refusal holds, nothing is sent."""
     held_page(page, site, wasm, mode, "refuse")
     page.evaluate(
-        "xo.activity.send({action: 'view', target: {product: 'p-2'}}); xo.activity.optOut();"
+        "() => { xo.activity.send({action: 'view', target: {product: 'p-2'}});"
+        " xo.activity.optOut(); }"
     )
     assert page.evaluate("localStorage.getItem('attraqtoptout')") == "true"  # written at once
     wasm.release()
