@@ -115,8 +115,9 @@
     if (!early.key) return;
     var taken = early.calls && readStorage(early.key) === null;
     persistPending(early.key, []);
-    if (taken) { // another page replays them: here they only settle
+    if (taken) { // another page replays the sends: here they only settle (setters still run)
       early.calls.forEach(function (entry) {
+        if (entry[0] !== "send") return;
         var at = queue.indexOf(entry), waiter = pending.get(entry);
         if (at >= 0) queue.splice(at, 1);
         if (waiter) waiter.resolve(null);
