@@ -6,6 +6,7 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
   // A boot that never finishes (a stalled wasm fetch) must not leave xo.ready and every stub
   // Promise pending: after BOOT_TIMEOUT_MS a worker gives way to the main thread, and a main
