@@ -16,6 +16,7 @@ Tabs: `MemoryLocks` (shared Web Locks), `RefusingLocks` (a lock service that rej
 Ids: `SequentialIds`. The page: `QuietEnvironment`. xo_web's own tests use these too.
 """
 
+import asyncio
 import inspect
 import itertools
 import json
@@ -31,6 +32,7 @@ __all__ = [
     "START",
     "BrokenStorage",
     "FakeClock",
+    "GatedLocks",
     "Handler",
     "ManualTimer",
     "MemoryCookies",
@@ -210,6 +212,40 @@ class MemoryLocks:
             yield True
         finally:
             self.held.discard(name)
+
+
+class GatedLocks:
+    """Locks whose release waits at a gate while it is closed, like a worker's release round
+    trip to its page (``xo_web.adapters.synced``); the holder awaits the gate directly, so it
+    goes on in the very step after `open`, as on Python 3.12+ (3.11's ``wait_for`` adds one)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._gates: list[asyncio.Future[None]] = []
+
+    @property
+    def waiting(self) -> int:
+        """How many releases wait at the gate."""
+        return sum(not gate.done() for gate in self._gates)
+
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[bool]:
+        """Yield True; on release, wait while the gate is closed."""
+        try:
+            yield True
+        finally:
+            if self.closed:
+                gate = asyncio.get_running_loop().create_future()
+                self._gates.append(gate)
+                await gate
+
+    def open(self) -> None:
+        """Open the gate: waiting releases go on at the next step, later ones do not wait."""
+        self.closed = False
+        for gate in self._gates:
+            if not gate.done():
+                gate.set_result(None)
+        self._gates = []
 
 
 class RefusingLocks:
