@@ -107,9 +107,21 @@ def test_the_sink_counts_activities_per_request():
 def test_first_visit_sizes_count_each_served_file_once(tmp_path: Path):
     """A file requested twice is counted once; paths outside the roots are ignored."""
     (tmp_path / "a.js").write_bytes(b"x" * 100)
-    sizes = firstvisit.sizes(["/xo/a.js", "/xo/a.js", "/sink/k", "/xo/missing"], {"/xo/": tmp_path})
-    assert sizes["raw"] == 100
-    assert sizes["files"] == 1
+    paths = ["/xo/a.js", "/xo/a.js", "/sink/k", "/xo/missing"]
+    sizes = firstvisit.sizes(paths, {"/xo/": tmp_path}, {"/xo/a.js": 30})
+    assert (sizes["raw"], sizes["wire"], sizes["files"]) == (100, 30, 1)
+
+
+def test_first_visit_compares_every_page_with_bare_pyodide_on_the_wire(tmp_path: Path):
+    """Ratios are of the bytes sent; the computed page leaves pydantic's wheels out."""
+    for name, size in (("rt.wasm", 100), ("pydantic-2.whl", 40), ("xo_web-1.whl", 10)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    bare, xo = ["/xo/rt.wasm"], ["/xo/rt.wasm", "/xo/pydantic-2.whl", "/xo/xo_web-1.whl"]
+    wire = {"/xo/rt.wasm": 50, "/xo/pydantic-2.whl": 40, "/xo/xo_web-1.whl": 10}
+    out = firstvisit.first_visit({"bare": bare, "xo": xo}, {"/xo/": tmp_path}, wire)
+    assert out["xo"]["ratio_vs_bare"] == 2.0
+    assert out["xo_without_pydantic"]["wire"] == 60
+    assert "first-visit bytes on the wire" in report.table({"first_visit_bytes": out})
 
 
 def test_the_table_says_not_available_for_a_skipped_page():
