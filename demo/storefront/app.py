@@ -4,7 +4,8 @@ PyScript runs this file (``index.html``, with ``pyscript.json``, which also copi
 package ``demo.storefront.shop`` into the browser's file system). It integrates xo_web the way
 a real XO storefront would:
 
-* ``activity.init("demo", collect_url=<origin>/collect)`` once, at boot;
+* ``activity.init("demo", collect_url=<origin>/xo-relay)`` once, at boot (the first-party
+  relay on the shop's own origin, which passes the batches to the collector);
 * a ``view`` on every page, ``click`` on product tiles, ``add-to-cart`` / ``remove-from-cart``
   and one ``purchase`` per product at checkout (the dicts come from ``shop.activities``);
 * ``add_user_identity("ecommerceId", ...)`` at login and ``clear_user()`` at logout.
@@ -262,7 +263,7 @@ def attribute(element: Any, name: str) -> str | None:
 def main() -> Storefront:
     """Boot: init the SDK, load the catalog, restore the login, listen, show the page."""
     origin = str(js.window.location.origin)
-    activity.init(TRACKER_KEY, collect_url=f"{origin}/collect")
+    activity.init(TRACKER_KEY, collect_url=f"{origin}/xo-relay")  # the first-party relay
     storefront = Storefront(Shop(products=load_catalog(origin)))
     storefront.restore_login()
     storefront.listen()

@@ -165,6 +165,7 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page.wait_for_timeout(300)  # nothing more (no duplicate) may arrive
     rows: list[dict[str, Any]] = demo_server.get_json("/api/activities")
     assert len(rows) == total, summary(rows)
+    assert {r["via"] for r in rows} == {"1.1 xo-web-relay"}  # the demo sends through the relay
     assert page.evaluate("window.__noReload") == "still here"
     assert documents == [origin + "/"], "the SPA reloaded or left the page"
 
