@@ -18,12 +18,12 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from scripts.bench import boot, burst, calls, catalog, firstvisit, report, steps
+from scripts.bench import boot, burst, calls, catalog, firstvisit, report, steps, tasks
 from scripts.bench.browser import ROOT, Session, launch_options
 from scripts.bench.server import serve
 from xo_web.bundler.compress import compress_tree
 
-PARTS = ("boot", "plain", "steps", "calls", "burst")
+PARTS = ("boot", "plain", "steps", "calls", "tasks", "burst")
 TARGETS = {
     "xo_own_blocking_warm_ms": "≈ 100 on top of bare Pyodide's",
     "boot_ratio_warm": "≤ 1.15 (stretch 1.05)",
@@ -108,6 +108,9 @@ def _run_parts(
         for mode in catalog.CALL_PAGES:
             log(f"calls ({mode}): {args.calls} sends per round, {args.runs} rounds")
             out["calls"][mode] = calls.run_calls(session, mode, args.runs, args.calls, log)
+    if "tasks" in parts:
+        log(f"tasks: one send per task and 10 per task, {tasks.TASKS} tasks, {args.runs} rounds")
+        out["tasks"] = tasks.run_tasks(session, args.runs, log)
     if "burst" in parts:
         log(f"burst: {args.burst} sends to the sink")
         out["burst"] = burst.run_burst(session, args.burst, args.burst_budget)

@@ -189,6 +189,18 @@ def other_rows(report: dict[str, Any]) -> list[Row]:
                     "≤ 1.10x" if name in ("xo_without_pydantic", "xo") else "",
                 )
             )
+    for shape, label in (("single", "one send per task"), ("burst10", "10 sends in one task")):
+        fig = report.get("tasks", {}).get(shape)
+        if fig:
+            rows.append(
+                (
+                    f"send() µs per send, {label} (fetch stubbed, span to the task's end)",
+                    f"{_n(fig['xo_us_per_send'], ' µs', 1)}",
+                    f"JS SDK {_n(fig['reference_us_per_send'], ' µs', 1)}",
+                    _r(fig["ratio"]),
+                    "≤ 5x (stretch 3x)",
+                )
+            )
     burst = report.get("burst")
     if burst:
         rows.append(

@@ -147,3 +147,12 @@ def test_boot_summary_pairs_a_page_with_its_baseline_and_renders():
     text = report.table({"boot": summary})
     assert "xo.js default mode" in text
     assert "bare loadPyodide()" in text
+
+
+def test_the_table_shows_the_per_task_send_figures():
+    """One send per task and a burst of 10 are rows with the JS SDK beside and the ratio."""
+    fig = {"xo_us_per_send": 30.0, "reference_us_per_send": 10.0, "ratio": 3.0}
+    text = report.table({"tasks": {"single": fig, "burst10": fig}})
+    assert "one send per task" in text
+    assert "10 sends in one task" in text
+    assert "3.00x" in text
