@@ -10,8 +10,9 @@ the copies use the slowest, smallest settings (brotli 11, gzip 9): Pyodide's was
 Which files: the text-like and wasm suffixes below, and any other file only where a copy
 saves at least ``MIN_SAVING`` of it. Wheels and ``python_stdlib.zip`` are already deflated: a
 copy would save 0-4 % (measured on the pinned wheels), so none is written and the server sends
-them as they are. Copies are cached by the sha256 of their source (brotli 11 takes about 30 s
-for the wasm), so a rebuild of the same runtime costs nothing.
+them as they are; an archive whose gzip copy does not pay is not tried with brotli. Copies are
+cached by the sha256 of their source (brotli 11 takes about 30 s for the wasm), so a rebuild of
+the same runtime costs nothing.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ MIN_SAVING = 0.10
 MIN_SIZE = 1024
 """Files smaller than this are sent as they are (one packet either way)."""
 ENCODINGS: dict[str, Callable[[bytes], bytes]] = {
+    ".gz": lambda raw: gzip.compress(raw, compresslevel=9, mtime=0),  # first: fast
     ".br": lambda raw: brotli.compress(raw, quality=11),
-    ".gz": lambda raw: gzip.compress(raw, compresslevel=9, mtime=0),
 }
 
 __all__ = ["COMPRESSIBLE_SUFFIXES", "MIN_SAVING", "candidates", "compress_tree"]
@@ -70,11 +71,14 @@ def _write_copies(path: Path, cache: Path | None) -> list[Path]:
     size = path.stat().st_size
     for suffix in ENCODINGS:
         data = _compressed(path, suffix, cache)
-        if len(data) <= size * (1 - MIN_SAVING):
-            copy = path.with_name(path.name + suffix)
-            copy.write_bytes(data)
-            shutil.copystat(path, copy)  # same Last-Modified as the file it stands for
-            written.append(copy)
+        if len(data) > size * (1 - MIN_SAVING):
+            if path.suffix in MAYBE_SUFFIXES:
+                break  # deflated already: brotli 11 (seconds per MB) would not pay either
+            continue
+        copy = path.with_name(path.name + suffix)
+        copy.write_bytes(data)
+        shutil.copystat(path, copy)  # same Last-Modified as the file it stands for
+        written.append(copy)
     return written
 
 
