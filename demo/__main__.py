@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir,
             allowed_origins=[*origins, *(args.allowed_origins or [])],
             max_body_bytes=args.max_body_bytes,
+            backend_collect_url=links["collect_url"],  # the checkout's server-side purchases
         )
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,6 +9,8 @@ own ``/collect`` and nothing needs CORS:
   relay's ``Via`` header and the inspector shows which activities came through it.
 * ``/collect``, ``/api/...``, ``/inspector`` — the collector (:mod:`demo.collector`).
 * ``/api/catalog`` — the storefront's products as JSON.
+* ``/api/checkout`` — the shop's backend confirming an order through ``xo_web.server``
+  (:mod:`demo.checkout`), when ``backend_collect_url`` is given.
 * ``/xo/...`` — the static bundle built by ``xo-web build DIR --base-url /xo/``.
 * ``/app.py``, ``/pyscript.json``, ``/shop/*.py``, ``/style.css``, ... — the storefront's own files.
 * every other path without a file extension (``/``, ``/product/p-1``, ``/cart``, ...) —
@@ -31,6 +33,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from demo.checkout import backend_lifespan, checkout_routes
 from demo.collector import create_app
 from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, DEFAULT_MAX_BODY_BYTES
 from xo_web.server.relay import DEFAULT_PATH as RELAY_PATH
@@ -161,11 +164,14 @@ def create_demo_app(
     tracker_keys: Collection[str] = frozenset({"demo"}),
     allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    backend_collect_url: str | None = None,
 ) -> Starlette:
     """The collector app plus the bundle under ``/xo/`` and the storefront under ``/``.
 
     ``bundle_dir`` is the output of ``xo-web build DIR --base-url /xo/``; ``data_dir`` holds
-    the collector's SQLite file.
+    the collector's SQLite file (and the backend's outbox). ``backend_collect_url`` (this
+    server's own ``/collect`` URL) turns on ``/api/checkout``: its Tracker is made and closed
+    by the app's lifespan.
     """
     bundle_dir = Path(bundle_dir)
     if not (bundle_dir / "pyscript.json").is_file():
@@ -178,21 +184,24 @@ def create_demo_app(
     async def collector(scope: Scope, receive: Receive, send: Send) -> None:
         await built[0](scope, receive, send)
 
+    backend = checkout_routes(load_catalog(storefront_dir)) if backend_collect_url else []
     static_routes: list[BaseRoute] = [
         Mount(RELAY_PATH, app=demo_relay(collector, tracker_keys, allowed_origins)),
         Mount(BUNDLE_PREFIX, app=TypedStaticFiles(directory=bundle_dir), name="xo"),
+        *backend,
         *storefront_routes(storefront_dir),
     ]
-    built.append(
-        create_app(
-            data_dir=data_dir,
-            tracker_keys=tracker_keys,
-            allowed_origins=allowed_origins,
-            max_body_bytes=max_body_bytes,
-            static_routes=static_routes,
-        )
+    app = create_app(
+        data_dir=data_dir,
+        tracker_keys=tracker_keys,
+        allowed_origins=allowed_origins,
+        max_body_bytes=max_body_bytes,
+        static_routes=static_routes,
     )
-    return built[0]
+    if backend_collect_url:
+        app.router.lifespan_context = backend_lifespan(backend_collect_url, Path(data_dir))
+    built.append(app)
+    return app
 
 
 def demo_relay(

@@ -3,7 +3,10 @@
 Anonymous browsing → login → more browsing, cart, purchase → logout (no reload) → browsing.
 Then the collector's stitched profiles must show ONE customer profile holding the anonymous and
 the logged-in activities of the first session, and the post-logout activities in a new session,
-an anonymous profile of its own. No request may leave 127.0.0.1.
+an anonymous profile of its own. The purchases are confirmed server-side (``/api/checkout``
+through ``xo_web.server``, never posted by the browser) with the session id of the
+``attraqtsessionid`` cookie, and land in the same customer's timeline. No request may leave
+127.0.0.1.
 
 Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the README's screenshots.
 """
@@ -24,7 +27,7 @@ from tests.support.browser import Network, wait_for
 
 CUSTOMER = "cust-ada"
 PRICES = {p["id"]: p["price"] for p in load_catalog()["products"]}
-ANONYMOUS_COUNT = 7  # see the comments in the test: what each step sends
+ANONYMOUS_COUNT = 8  # see the comments in the test: what each step sends
 LOGGED_IN_COUNT = 19
 AFTER_LOGOUT_COUNT = 4
 SCREENSHOTS = os.environ.get("XO_WEB_SCREENSHOTS")
@@ -73,11 +76,12 @@ def shot(page: Page, name: str) -> None:
 
 
 def summary(rows: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
-    """(action, product or path) counts of stored activities."""
+    """(action, product, path or consent state) counts of stored activities."""
     out: Counter[tuple[str, str]] = Counter()
     for row in rows:
         target = row["activity"]["target"]
-        out[(row["activity"]["action"], target.get("product") or target.get("pathToPage"))] += 1
+        what = target.get("product") or target.get("pathToPage") or target.get("state")
+        out[(row["activity"]["action"], what)] += 1
     return out
 
 
@@ -89,15 +93,26 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page_errors: list[str] = []
     console_errors: list[str] = []
     page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    browser_sent: list[str] = []  # what the page itself posted (to the relay)
+    page.on(
+        "request",
+        lambda r: browser_sent.append(r.post_data or "") if "/xo-relay/" in r.url else None,
+    )
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     websockets: list[str] = []  # e.g. an unpatched urllib: Emscripten emulates sockets with them
     page.on("websocket", lambda ws: websockets.append(ws.url))
     page.set_viewport_size({"width": 1280, "height": 860})
 
-    # -- anonymous browsing (7 activities) -------------------------------------------------
+    # -- consent, anonymous browsing (8 activities) ----------------------------------------
     page.goto(origin + "/")
-    wait_for(page, "window.demoReady === true", boot_timeout_ms)  # view /
+    wait_for(page, "window.demoReady === true", boot_timeout_ms)  # view /, held: no consent yet
+    expect(page.locator("#xo-consent")).to_have_text("pending")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('attraqt'))") == []
+    assert demo_server.get_json("/api/activities") == []
+    assert page.context.cookies() == []  # nor the session cookie
+    page.locator(".cmp-banner [data-cmp=accept]").click()  # the held view /, consent granted
+    expect(page.locator("#xo-consent")).to_have_text("granted")
     page.evaluate("window.__noReload = 'still here'")
     anonymous_session = session_id(page)
     assert panel_identities(page) == {"sessionid": anonymous_session}
@@ -142,7 +157,11 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     expect(page.locator(".line")).to_have_count(2)
     page.locator('a[href="/checkout"]').click()  # view /checkout
     expect(page.locator("#app")).to_contain_text(f"Ordering as Ada ({CUSTOMER})")
-    page.locator('button[data-action="purchase"]').click()  # 2 purchases, view /order/<id>
+    cookie = [c for c in page.context.cookies() if c["name"] == "attraqtsessionid"]
+    assert [(c["value"], c["sameSite"], c["path"]) for c in cookie] == [
+        (anonymous_session, "Lax", "/")
+    ]
+    page.locator('button[data-action="purchase"]').click()  # 2 purchases (server), view /order/<id>
     order_id = page.locator("[data-order-id]").get_attribute("data-order-id")
     assert order_id
     assert order_id.startswith("ord-")
@@ -165,7 +184,9 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page.wait_for_timeout(300)  # nothing more (no duplicate) may arrive
     rows: list[dict[str, Any]] = demo_server.get_json("/api/activities")
     assert len(rows) == total, summary(rows)
-    assert {r["via"] for r in rows} == {"1.1 xo-web-relay"}  # the demo sends through the relay
+    # The page sends through the relay; the purchases come from the shop's backend (xo_web.server).
+    assert {r["via"] for r in rows if r["activity"]["action"] != "purchase"} == {"1.1 xo-web-relay"}
+    assert {r["via"] for r in rows if r["activity"]["action"] == "purchase"} == {None}
     assert page.evaluate("window.__noReload") == "still here"
     assert documents == [origin + "/"], "the SPA reloaded or left the page"
 
@@ -181,6 +202,7 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
 
     assert summary(anonymous_rows) == Counter(
         {
+            ("consent", "granted"): 1,
             ("view", "/"): 2,
             ("click", "p-1"): 1,
             ("view", "p-1"): 1,
@@ -220,11 +242,20 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
         assert row["trackerKey"] == "demo"
         assert "timestamp" not in activity
         assert activity["user"]["identities"]["sessionid"] == row["sessionId"]
+        if activity["action"] == "consent":
+            assert activity["target"] == {"state": "granted", "platform": "tcf"}
         if activity["action"] == "view":
             assert set(activity["target"]) in ({"product"}, {"pathToPage"})
     for row in logged_in_rows:
-        assert row["activity"]["user"]["segments"] == ["members"]
-        assert row["activity"]["user"]["traits"] == {"loyaltyTier": "silver"}
+        user = row["activity"]["user"]
+        if row["activity"]["action"] == "purchase":  # the backend's user: the cookie's session
+            assert user["identities"] == {"sessionid": anonymous_session, "ecommerceid": CUSTOMER}
+            continue
+        assert user["segments"] == ["members"]
+        assert user["traits"] == {"loyaltyTier": "silver"}
+    sent_by_browser = [a["action"] for body in browser_sent for a in json.loads(body)]
+    assert "purchase" not in sent_by_browser  # confirmed server-side, through xo_web.server
+    assert len(sent_by_browser) == total - 2
     for row in anonymous_rows + second:
         user = row["activity"]["user"]
         assert user["identities"] == {"sessionid": row["sessionId"]}

@@ -23,10 +23,11 @@ from typing import Any
 import js
 from pyodide.ffi import can_run_sync, create_proxy, jsnull, run_sync
 
-from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
+from xo_web.adapters.bridge import MirrorStorage, PageCookies, PageEnvironment, WorkerBridge
 from xo_web.adapters.browser import FetchTransport, web_locks
 from xo_web.adapters.convert import to_js_value, to_py_argument
 from xo_web.adapters.synced import PageSync, SyncedLocks
+from xo_web.core.cookie import SessionCookieMirror
 from xo_web.tracker import Tracker
 
 CONNECT_TIMEOUT_S = 10.0
@@ -46,6 +47,7 @@ def _message(data: Any) -> dict[str, Any]:
     """Convert one page message to Python; call arguments depth-limited like the main thread."""
     message = {name: _field(data, name) for name in ("xo", "id", "name", "key", "value", "seq")}
     message["online"] = _field(data, "online")
+    message["verdict"] = _field(data, "verdict")
     message["message"] = _field(data, "message")
     snapshot = _field(data, "snapshot")
     if snapshot is not None:
@@ -72,8 +74,11 @@ def _start(port: Any, attach: Any) -> Tracker:
     bridge.on_synced = sync.answered
     page_locks = web_locks()
     locks = SyncedLocks(page_locks, sync) if page_locks is not None else None
-    tracker = Tracker(storage, FetchTransport(), environment=environment, locks=locks)
+    cookies = SessionCookieMirror(storage, PageCookies(post))  # the page writes the cookie
+    tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
     tracker.on_init = bridge.announce
+    verdict = _field(attach, "consent")
+    tracker.set_page_consent(str(verdict) if isinstance(verdict, str) else "none")
     bridge.serve(tracker)
 
     def on_message(event: Any) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from xo_web.server.errors import OutboxError
+    from xo_web.server.session import session_id_from, user_from
     from xo_web.server.settings import SenderSettings
     from xo_web.server.tracker import Tracker
 
@@ -20,6 +21,8 @@ _HOMES = {
     "OutboxError": "xo_web.server.errors",
     "SenderSettings": "xo_web.server.settings",
     "Tracker": "xo_web.server.tracker",
+    "session_id_from": "xo_web.server.session",
+    "user_from": "xo_web.server.session",
 }
 
 
@@ -33,4 +36,4 @@ def __getattr__(name: str) -> object:
     return value
 
 
-__all__ = ["OutboxError", "SenderSettings", "Tracker"]
+__all__ = ["OutboxError", "SenderSettings", "Tracker", "session_id_from", "user_from"]

@@ -4,9 +4,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-import django  # type: ignore[import-untyped]
+import django
 import httpx
-from django.conf import settings  # type: ignore[import-untyped]
+from django.conf import settings
 from fastapi import FastAPI
 
 from tests.server.relay.helpers import BODY, KEY, Collector, headers, make_app
@@ -44,7 +44,7 @@ def test_beside_django_under_asgi_the_relay_takes_its_path():
     if not settings.configured:
         settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["127.0.0.1"], SECRET_KEY="t")
         django.setup()
-    from django.core.asgi import get_asgi_application  # type: ignore[import-untyped]
+    from django.core.asgi import get_asgi_application
 
     django_app = get_asgi_application()
     django_paths: list[str] = []

@@ -4,7 +4,7 @@ and answers 202; the outbox's sender delivers it once the collector is back."""
 import asyncio
 import json
 
-from tests.server.conftest import FAST
+from tests.server.kit import FAST
 from tests.server.relay.helpers import ACTIVITY, KEY, ORIGIN, headers
 from tests.support.sink import Scripted, Sink
 from xo_web.server.relay import make_relay_config

@@ -30,7 +30,8 @@
   }
 
   function attachMessage() {
-    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false };
+    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false,
+      consent: xo.consent.verdict() };
   }
 
   // Calls a page made through a worker that the worker had not yet taken (persisted) when
@@ -74,6 +75,16 @@
     }, 50);
   }
 
+  // The session-id cookie (init's sessionCookie) for a worker, which has no document.cookie:
+  // the same attributes as xo_web.core.cookie.cookie_string writes on the main thread.
+  function writeCookie(name, value) {
+    var gone = value === null || typeof value !== "string";
+    var parts = [name + "=" + (gone ? "" : value), "Path=/", "SameSite=Lax",
+      "Max-Age=" + (gone ? 0 : KEYS.cookieMaxAge)];
+    if (location.protocol === "https:") parts.push("Secure");
+    try { document.cookie = parts.join("; "); } catch (error) { /* no cookies in this frame */ }
+  }
+
   function connect(port) {
     var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
       healthyUntil: 0, unsaved: {}, refused: false };
@@ -97,6 +108,7 @@
     // the page-hide flush, and the worker is told: once, and for the opt-out flag every time
     // (it reports that as a ConsentError; the opt-out holds for the page, as on the main thread).
     b.write = function (key, value) {
+      if (value === undefined) value = null; // Python's None arrives as undefined: a removal
       delete b.unsaved[key];
       try {
         if (value === null) localStorage.removeItem(key);
@@ -116,8 +128,12 @@
       var m = event.data || {};
       if (typeof m.healthyUntil === "number") b.healthyUntil = m.healthyUntil;
       if (m.xo === "set") {
-        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, m.value);
+        // A removal arrives as undefined (Pyodide's to_js(None)), never as a stored string.
+        var value = typeof m.value === "string" ? m.value : null;
+        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, value);
         b.applied = m.seq;
+      } else if (m.xo === "cookie") {
+        if (m.name === KEYS.session) writeCookie(m.name, m.value);
       } else if (m.xo === "ready") {
         var first = !b.meta;
         b.meta = m;
@@ -130,6 +146,8 @@
         if (call) m.error ? call.reject(new Error(m.error)) : call.resolve(m.value);
       } else if (m.xo === "sync") { // answered after every write posted before it
         post({ xo: "synced", id: m.id, seq: b.applied, snapshot: m.snapshot ? b.snapshot() : null });
+      } else if (m.xo === "consent") { // the worker SDK's own state (for the page-hide writes)
+        xo.consent.sdk(m.state);
       } else if (m.xo === "warn") {
         console.warn(m.message);
       } else if (m.xo === "report") {
@@ -146,6 +164,7 @@
     ["online", "offline"].forEach(function (name) {
       w.addEventListener(name, function () { post({ xo: "online", online: name === "online" }); });
     });
+    xo.consent.listen(function (verdict) { post({ xo: "consent", verdict: verdict }); });
     w.addEventListener("pagehide", function () { hide(b, changed); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") hide(b, changed);

@@ -6,6 +6,9 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    consent: data.consent || null,
+    consentBuffer: data.consentBuffer ? Number(data.consentBuffer) : null,
+    sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
   if (data.worker === undefined || !bootInWorker(0)) bootHere();
 
