@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from xo_web.core.cookie import SessionCookieMirror
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from xo_web.core.storage import GuardedStorage
 from xo_web.errors import DeliveryError, TransportError
 from xo_web.testing import (
     BrokenStorage,
+    MemoryCookies,
     MemoryStorage,
     MockTransport,
     QuietEnvironment,
@@ -239,3 +241,13 @@ def test_a_held_write_refused_at_the_end_of_the_task_stays_in_memory_and_is_warn
     inner.end_task()
     assert guarded.get(OUTBOX_KEY) == "v"
     assert len(warnings) == 1
+
+
+def test_the_session_cookie_mirror_passes_the_end_of_task_through() -> None:
+    """Over the browser's storage stack (cookie mirror over localStorage) writes are still held."""
+    inner = TaskStorage()
+    guarded = GuardedStorage(SessionCookieMirror(inner, MemoryCookies()), QuietEnvironment().warn)
+    guarded.set(OUTBOX_KEY, "a")
+    guarded.set(OUTBOX_KEY, "ab")
+    inner.end_task()
+    assert (inner.sets, inner.data) == (1, {OUTBOX_KEY: "ab"})
