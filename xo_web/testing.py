@@ -43,6 +43,7 @@ __all__ = [
     "QuotaStorage",
     "RefusingLocks",
     "SequentialIds",
+    "TaskStorage",
 ]
 
 START = 1_800_000_000.0
@@ -91,6 +92,31 @@ class QuotaStorage(MemoryStorage):
         if used > self.limit_bytes:
             raise OSError(f"QuotaExceededError: {used} bytes needed, {self.limit_bytes} allowed")
         self.data[key] = value
+
+
+class TaskStorage(MemoryStorage):
+    """A MemoryStorage that knows when a task ends, as localStorage's adapter does: callbacks
+    given to `at_task_end` run at `end_task()`; `sets` counts the writes that reached it."""
+
+    def __init__(self, data: Mapping[str, str] | None = None) -> None:
+        super().__init__(data)
+        self.sets = 0
+        self.task_end: list[Callable[[], None]] = []
+
+    def at_task_end(self, callback: Callable[[], None]) -> None:
+        """Run `callback` at the next `end_task()`."""
+        self.task_end.append(callback)
+
+    def end_task(self) -> None:
+        """End the current task: run the callbacks given since the last end."""
+        callbacks, self.task_end = self.task_end, []
+        for callback in callbacks:
+            callback()
+
+    def set(self, key: str, value: str) -> None:
+        """Store `value` under `key`, counted."""
+        self.sets += 1
+        super().set(key, value)
 
 
 Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]

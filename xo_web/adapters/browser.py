@@ -8,7 +8,7 @@ Importing it outside Pyodide fails, which is why nothing else imports it except 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,6 +38,16 @@ class LocalStorage:
 
     def __init__(self) -> None:
         self._area: Any = None
+        self._at_end: Any = None  # the one proxy of the callback run at the end of the task
+        self._callback: Callable[[], None] = lambda: None
+
+    def at_task_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the current task's script ends (a microtask): the outbox's
+        writes of one task are written once, before the page can go away."""
+        self._callback = callback
+        if self._at_end is None:
+            self._at_end = create_proxy(lambda: self._callback())
+        js.queueMicrotask(self._at_end)
 
     def _storage(self) -> Any:
         if self._area is None:
