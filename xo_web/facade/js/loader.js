@@ -7,7 +7,9 @@
     region: data.region || null,
     collectUrl: data.collectUrl || null,
   };
-  if (data.worker === undefined || !bootInWorker(0)) bootHere();
+  // data-worker is a boolean attribute: present (any value but "false") starts worker mode.
+  var inWorker = data.worker !== undefined && data.worker !== "false";
+  if (!inWorker || !bootInWorker(0)) bootHere();
 
   function bootHere() {
     loadRuntime(runtime)
