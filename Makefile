@@ -57,10 +57,10 @@ test: setup lint docs ## everything: lint, the docs site (--strict), CPython tes
 # generated from the wire models at build time (docs/hooks/reference.py). --strict: a broken
 # link, a missing page or a bad API reference fails the build.
 docs: setup ## build the docs site into build/site (--strict)
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 docs-serve: setup ## serve the docs site on http://127.0.0.1:8001, rebuilt on change
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 format: setup
 	$(BIN)/ruff format .

@@ -101,7 +101,7 @@ def refusals_table() -> str:
     rows = ["| input | page JavaScript calls | xo_web throws |", "|---|---|---|"]
     for what, call in REFUSALS:
         error = error_of(call)
-        thrown = "**accepted**" if error is None else f"`{error[0]}`: {error[1]}"
+        thrown = "**accepted**" if error is None else f"`{error[0]}`: `{error[1]}`"
         thrown = thrown.replace("|", "\\|")
         rows.append(f"| {what} | `{call}` | {thrown} |")
     return "\n".join(rows)
