@@ -6,7 +6,7 @@ hides, or find the outbox lock held elsewhere or refused. For any sequence, once
 the network and storage are healthy again, every accepted activity has been delivered at least
 once, first deliveries keep each tab's order, and nothing that was not accepted was ever sent.
 Storage faults and reloads are drawn in separate runs: a queue kept in memory while storage
-fails cannot survive a reload (DESIGN §3).
+fails cannot survive a reload (docs/privacy.md).
 """
 
 import asyncio

@@ -5,7 +5,7 @@ Then the collector's stitched profiles must show ONE customer profile holding th
 the logged-in activities of the first session, and the post-logout activities in a new session,
 an anonymous profile of its own. No request may leave 127.0.0.1.
 
-Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the README's screenshots.
+Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the screenshots of docs/demo.md.
 """
 
 from __future__ import annotations

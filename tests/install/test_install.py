@@ -1,8 +1,8 @@
-"""`pip install` then `xo-web build`, far from the checkout: served by the README recipe, booted.
+"""`pip install` then `xo-web build`, far from the checkout: served by the docs' recipe, booted.
 
 The wheel is built with ``python -m build``, installed into a fresh venv, and run in an empty
 project folder with an empty cache; Chromium then boots the result from a JS page and a PyScript
-page served by the README's Starlette recipe, with no request leaving 127.0.0.1.
+page served by the Starlette recipe of docs/build.md, with no request leaving 127.0.0.1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pydantic models of the wire format (DESIGN §2): Activity, its Metadata, and User.
+"""The pydantic models of the wire format (docs/activity.md): Activity, its Metadata, and User.
 
 This module owns the shapes: which fields an activity and a user have, which rule each field
 follows (xo_web.wire.rules), that unknown keys are validated as JSON and kept, and the key order

@@ -4,8 +4,8 @@
   // worker) leave on fetch keepalive requests within the main thread's chunk and budget;
   // entries that never failed are marked handed to the browser only while the worker last
   // said the channel is healthy (b.healthyUntil: its latest attempt succeeded less than 30 s
-  // ago, nothing failing, no pause) and the page is online, as the main thread does (DESIGN
-  // §5). Nothing is sent while the collector's Retry-After pause lasts; entries in backoff
+  // ago, nothing failing, no pause) and the page is online, as the main thread does
+  // (docs/delivery.md). Nothing is sent while the collector's Retry-After pause lasts; entries in backoff
   // are sent (the page is going).
   function hide(b, changed) {
     if (b.unacked.length) {
