@@ -3,7 +3,7 @@
 ``installed`` builds the real sdist and wheel (``python -m build``) and installs the wheel
 into a fresh venv in a temporary folder; ``shop`` is a temporary project folder (no node_modules, no
 Makefile) where that venv's ``xo-web build`` ran with an EMPTY cache (``XO_WEB_CACHE``) and a
-``--requirement`` file; ``recipe_server`` serves the result with the Starlette recipe of docs/build.md.
+``--requirement`` file; ``recipe_server`` serves the result with docs/build.md's Starlette recipe.
 Every test here is marked ``browser``: they need the package registries and Chromium.
 """
 
@@ -124,7 +124,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def recipe_server(shop: Shop) -> Iterator[str]:
-    """Serve the shop folder's ``app.py`` (the docs/build.md recipe) with uvicorn; yield its origin."""
+    """Serve the shop folder's ``app.py`` (docs/build.md) with uvicorn; yield its origin."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
     server = subprocess.Popen(

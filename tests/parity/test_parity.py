@@ -218,7 +218,7 @@ def session_id_in_own_user(activities: Activities, run: Run) -> Activities:
 
 
 def unique_segments(activities: Activities, run: Run) -> Activities:
-    """Why: the reference keeps duplicate segments (observed ["vip","vip"]); the API (docs/api.md) says
+    """Why: the reference keeps duplicate segments (observed ["vip","vip"]); docs/api.md says
     "no duplicates" (first occurrence wins). Not in the §6 list, but a documented contract."""
     for activity in activities:
         activity["user"]["segments"] = list(dict.fromkeys(activity["user"]["segments"]))
@@ -338,7 +338,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class FixCase:
-    """A JS SDK defect that xo_web fixes (docs/migrating.md): a snippet, what the reference does, what xo_web does instead."""
+    """A JS SDK defect xo_web fixes (docs/migrating.md): a snippet, what the reference does,
+    what xo_web does instead."""
 
     name: str
     body: str
@@ -456,7 +457,8 @@ FIX_CASES: tuple[FixCase, ...] = (
 
 @pytest.mark.parametrize("case", FIX_CASES, ids=[c.name for c in FIX_CASES])
 def test_documented_fixes(parity_page: Page, recorder: RawRecorder, case: FixCase) -> None:
-    """The reference still shows each defect that docs/migrating.md lists, and xo_web behaves the fixed way."""
+    """The reference still shows each defect docs/migrating.md lists; xo_web behaves the fixed
+    way."""
     ref = run_snippet(parity_page, recorder, "reference", case.body, None)
     xo = run_snippet(parity_page, recorder, "xo", case.body, ref.initial_session)
     assert xo.initial_session == ref.initial_session

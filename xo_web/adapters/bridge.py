@@ -24,7 +24,8 @@ worker → page
     ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
     ``report`` {detail}. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
     when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
-    (the healthy channel of docs/delivery.md, judged by the worker, which makes the requests); 0: not now.
+    (the healthy channel of docs/delivery.md, judged by the worker, which makes the
+    requests); 0: not now.
 
 Consistency rule of the mirror: it equals the page's localStorage as of the last ``changed``
 message for each key, overlaid with the worker's own writes that the page had not applied

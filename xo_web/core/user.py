@@ -1,4 +1,4 @@
-"""The user object: identities, segments, traits, and the rules of the session id (docs/privacy.md, docs/api.md).
+"""The user object: identities, segments, traits, the rules of the session id (docs/api.md).
 
 `UserState` keeps exactly one `sessionid` identity at all times (its value is held apart from
 the other identities, so no sequence of calls can produce two; its *position* among them follows
