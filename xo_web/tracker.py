@@ -1,4 +1,4 @@
-"""The Tracker: the public Python API of DESIGN §4 (init, the user, consent, send) over ports.
+"""The Tracker: the public Python API (init, the user, consent, send) over ports.
 
 `Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
 the opt-out in `Consent`, and hands validated wire batches to its `Delivery`, which writes them
@@ -294,7 +294,8 @@ class Tracker:
         return self._tab
 
     def healthy_until(self) -> float:
-        """Until when a page-hide flush may hand off never-failed entries (DESIGN §5), or 0."""
+        """Until when a page-hide flush may hand off never-failed entries, or 0
+        (docs/delivery.md)."""
         return self._delivery.healthy_until() if self._delivery is not None else 0.0
 
     def flush_on_unload(self) -> int:

@@ -1,6 +1,6 @@
 """Tests of delivery through the persisted outbox: retries, pauses, caps, reloads and tabs.
 
-Each test builds a `World` (tests/unit/delivery_kit.py): fake clock, manual timers, shared
+Each test builds a `World` (tests/kit.py): fake clock, manual timers, shared
 MemoryStorage and Web-Lock fake, and a scripted collector.
 """
 

@@ -1,6 +1,6 @@
 """Tests of the cheap send path: sends coalesced per tick, bursts without loss, O(1) reads.
 
-Each test builds a `World` (tests/unit/delivery_kit.py). Sends made without an `await` in
+Each test builds a `World` (tests/kit.py). Sends made without an `await` in
 between happen in one tick, the way a page script's synchronous loop calls `send`.
 """
 

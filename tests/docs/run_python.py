@@ -1,10 +1,11 @@
 """Run one Python block of the docs on CPython, as a page would, with xo_web.testing's fakes.
 
-`python -m tests.docs.run_python < block.py`: `xo_web.activity` is a Tracker over MemoryStorage
-and a MockTransport (initialised with "YOUR-KEY", as a page's `init` would), and is also in the
-block's namespace as `activity`. A block with top-level `await` (a PyScript page allows it) runs
-in an event loop, awaited sends and all; any other block runs as a script. Exits non-zero if
-the block raises, or if a request it made was not a JSON array of activities.
+`python -m tests.docs.run_python`, the block on standard input. `xo_web.activity` is a Tracker
+over MemoryStorage and a MockTransport (initialised with "YOUR-KEY", as a page's `init` would),
+and is also in the block's namespace as `activity`. A block with top-level `await` (a PyScript
+page allows it) runs in an event loop, awaited sends and all; any other block runs as a
+script. Exits non-zero if the block raises, or if a request it made was not a JSON array of
+activities.
 """
 
 from __future__ import annotations
