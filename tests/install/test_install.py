@@ -116,7 +116,7 @@ def test_an_offline_build_from_the_warm_cache_needs_no_network_and_no_node(
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     assert build.stderr.count("Node.js not found") == 1
-    assert "0.8 s" in build.stderr
+    assert "compiled in the browser at import" in build.stderr
     manifest = json.loads((shop.folder / "offline" / "xo" / "bundle.json").read_text())
     assert manifest["byte_compiled"] is False
     assert [wheel["name"] for wheel in manifest["shop"]] == ["six"]
