@@ -193,14 +193,16 @@ class Metadata(_WireModel):
     __pydantic_extra__: dict[str, MetadataValue] = Field(init=False)  # type: ignore[assignment]
     model_config = ConfigDict(json_schema_extra={"maxProperties": MAX_METADATA_KEYS})
     price: OptionalNumber = Field(
-        None, description="The unit price, in integer cents by the XO docs (1999 = 19.99)."
+        default=None, description="The unit price, in integer cents by the XO docs (1999 = 19.99)."
     )
-    quantity: OptionalNumber = Field(None, description="How many items.")
+    quantity: OptionalNumber = Field(default=None, description="How many items.")
     currency: Annotated[
         str | None, PlainValidator(optional(check_currency)), WithJsonSchema(_CURRENCY)
-    ] = Field(None, description="An ISO 4217 code in upper case: `EUR`, not `eur`.")
-    orderId: OptionalText = Field(None, description="The order a `purchase` belongs to.")
-    market: OptionalText = Field(None, description="The market (a country, a shop) it happened in.")
+    ] = Field(default=None, description="An ISO 4217 code in upper case: `EUR`, not `eur`.")
+    orderId: OptionalText = Field(default=None, description="The order a `purchase` belongs to.")
+    market: OptionalText = Field(
+        default=None, description="The market (a country, a shop) it happened in."
+    )
 
     @model_validator(mode="after")
     def _limit_keys(self) -> "Metadata":
@@ -217,9 +219,9 @@ class User(_WireModel):
         description="Repository name → id. Names are case-insensitive and sent in lower case; "
         "the tracker adds `sessionid` when it is missing."
     )
-    segments: Segments | None = Field(None, description="The visitor's segments.")
+    segments: Segments | None = Field(default=None, description="The visitor's segments.")
     traits: Traits | None = Field(
-        None, description="The visitor's traits: strings, finite numbers or booleans."
+        default=None, description="The visitor's traits: strings, finite numbers or booleans."
     )
 
 
@@ -235,23 +237,25 @@ class Activity(_WireModel):
         description="What it happened to: names → strings, e.g. `product`, `pathToPage`, "
         "`category`; may be empty (`{}`)."
     )
-    sourceId: OptionalText = Field(None, description="Where it came from, e.g. a widget's id.")
+    sourceId: OptionalText = Field(
+        default=None, description="Where it came from, e.g. a widget's id."
+    )
     opposite: Annotated[
         bool | None, PlainValidator(optional(check_boolean)), WithJsonSchema({"type": "boolean"})
-    ] = Field(None, description="True when it undoes the action (e.g. an un-like).")
-    segments: Segments | None = Field(None, description="Segments of this activity.")
+    ] = Field(default=None, description="True when it undoes the action (e.g. an un-like).")
+    segments: Segments | None = Field(default=None, description="Segments of this activity.")
     timestamp: Annotated[
         str | None, PlainValidator(optional(check_timestamp)), WithJsonSchema(_TIMESTAMP)
     ] = Field(
-        None,
+        default=None,
         description="When it happened, ISO 8601 (`2026-05-01T12:00:00Z`); the collector's "
         "receipt time when absent (the SDK does not fill it).",
     )
     metadata: Metadata | None = Field(
-        None, description="Commerce details: `price`, `quantity`, `currency`, `orderId`, …"
+        default=None, description="Commerce details: `price`, `quantity`, `currency`, `orderId`, …"
     )
     user: User | None = Field(
-        None,
+        default=None,
         description="Who did it. Leave it out: the tracker attaches its user. When given, it "
         "is sent as given, with the session id added when it lacks one.",
     )
