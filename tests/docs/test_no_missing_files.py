@@ -137,3 +137,10 @@ def test_the_search_finds_an_absent_file() -> None:
     """The check is not vacuous: a made-up path is reported, a real one is not."""
     text = "see docs/nowhere.md and xo_web/tracker.py"
     assert missing("README.md", text, tracked()) == ["docs/nowhere.md"]
+
+
+@pytest.mark.parametrize(("name", "text"), texts(), ids=lambda v: v if "\n" not in v else "")
+def test_names_no_python_m_xo_web(name: str, text: str) -> None:
+    """`python -m` on the package itself is no command (the CLI is `xo-web`, or `-m` on its
+    bundler subpackage), so no text may tell a reader to run it."""
+    assert re.findall(r"python -m " + "xo_" + r"web(?![.\w])", text) == []
