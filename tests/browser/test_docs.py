@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from tests.browser.conftest import BUNDLE_PREFIX
 from tests.browser.pages import HEAD
 from tests.docs.blocks import Block, of
-from tests.support.browser import Network
+from tests.support.browser import Network, wait_for
 from tests.support.static_site import StaticSite
 
 
@@ -61,3 +61,20 @@ def test_js_block_runs(
     assert page.evaluate("xo.pyodide !== undefined") is True
     page.add_script_tag(content=block.text)
     settle(page, network, block, errors, boot_timeout_ms)
+
+
+def test_the_xo_error_detail_is_as_documented(
+    page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
+) -> None:
+    """A refused batch fires `xo:error` with the detail of docs/api.md: stage, message, status."""
+    network.responder = lambda _: (400, {"error": "bad", "message": "refused"}, {})
+    script = (
+        "<script>window.said = []; addEventListener('xo:error', e => said.push(e.detail));</script>"
+        '<script src="/xo/xo.js" data-tracker-key="YOUR-KEY"></script>'
+    )
+    page.goto(site.add_page("/docs/xo-error.html", page_of(script)))
+    page.evaluate("xo.ready.then(() => xo.activity.send({action: 'view', target: {}}))")
+    detail = wait_for(page, "window.said[0]", boot_timeout_ms)
+    assert sorted(detail) == ["message", "stage", "status"]
+    assert (detail["stage"], detail["status"]) == ("delivery", 400)
+    assert isinstance(detail["message"], str)
