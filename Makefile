@@ -7,7 +7,7 @@ STAMP := .cache/stamps
 # The bundle's downloads (npm tarballs, wheels): a cache inside the checkout, not the user's.
 XO_CACHE := .cache/xo-web
 
-.PHONY: setup bundle demo test unit browser lint format bench clean load docs docs-serve
+.PHONY: setup bundle demo test unit browser lint format bench bench-server clean load docs docs-serve
 
 setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/runtime $(STAMP)/browser ## venv + dev extras, npm ci, the bundle's runtime and wheels, Chromium
 
@@ -54,7 +54,7 @@ test: setup lint docs ## everything: lint, the docs site (--strict), CPython tes
 	$(BIN)/pytest -m browser
 
 # The docs site: docs/ with MkDocs Material; the activity reference and its JSON Schema are
-# generated from the wire models at build time (docs/hooks/reference.py). --strict: a broken
+# generated from the code at build time (scripts/docs_reference.py, docs_refusals.py). A broken
 # link, a missing page or a bad API reference fails the build.
 docs: setup ## build the docs site into build/site (--strict)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
@@ -71,6 +71,10 @@ clean:
 
 bench: bundle ## benchmark vs bare Pyodide and the JS SDK in headless Chromium: table + JSON (BENCH_ARGS="--runs 3")
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
+bench-server: setup ## xo_web.server vs segment-analytics-python and posthog, one local sink (BENCH_SERVER_ARGS="--count 2000")
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,server,bench]'
+	$(BIN)/python -m scripts.bench_server $(BENCH_SERVER_ARGS)
 
 faults: setup ## reliability report: 1,000 activities under injected failures (pure core)
 	$(BIN)/python scripts/faults.py

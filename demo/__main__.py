@@ -1,6 +1,7 @@
 """Run the demo: ``python -m demo --host 127.0.0.1 --port 8000 --bundle build/xo``.
 
-Serves the storefront SPA, the SDK bundle and the local XO-compatible collector on one origin.
+Serves the storefront SPA, the SDK bundle, the first-party relay and the local XO-compatible
+collector on one origin: the storefront sends through the relay (``/xo-relay``) to the collector.
 Build the bundle first (``make bundle``), or use ``make demo``, which does both.
 """
 
@@ -45,7 +46,8 @@ def urls(host: str, port: int) -> dict[str, str]:
     return {
         "storefront": f"{origin}/",
         "inspector": f"{origin}/inspector",
-        "collect_url": f"{origin}/collect",
+        "collect_url": f"{origin}/xo-relay",
+        "collector": f"{origin}/collect",
     }
 
 
@@ -61,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=args.data_dir,
             allowed_origins=[*origins, *(args.allowed_origins or [])],
             max_body_bytes=args.max_body_bytes,
+            backend_collect_url=links["collect_url"],  # the checkout's server-side purchases
         )
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -68,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("xo_web demo", flush=True)
     print(f"  storefront:  {links['storefront']}", flush=True)
     print(f"  inspector:   {links['inspector']}", flush=True)
-    print(f"  collect_url: {links['collect_url']}  (tracker key: demo)", flush=True)
+    print(f"  collect_url: {links['collect_url']}  (the first-party relay; tracker key: demo)")
+    print(f"  collector:   {links['collector']}  (the relay's upstream)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -3,8 +3,14 @@
 One Starlette app (see :func:`create_demo_app`) on one origin, so the storefront posts to its
 own ``/collect`` and nothing needs CORS:
 
+* ``/xo-relay/{trackerKey}`` — the first-party relay (:mod:`xo_web.server.relay`), where the
+  storefront sends: storefront → relay → collector, as a shop runs it on its own domain. Its
+  upstream is this app's own ``/collect``, called in-process; the collector records the
+  relay's ``Via`` header and the inspector shows which activities came through it.
 * ``/collect``, ``/api/...``, ``/inspector`` — the collector (:mod:`demo.collector`).
 * ``/api/catalog`` — the storefront's products as JSON.
+* ``/api/checkout`` — the shop's backend confirming an order through ``xo_web.server``
+  (:mod:`demo.checkout`), when ``backend_collect_url`` is given.
 * ``/xo/...`` — the static bundle built by ``xo-web build DIR --base-url /xo/``.
 * ``/app.py``, ``/pyscript.json``, ``/shop/*.py``, ``/style.css``, ... — the storefront's own files.
 * every other path without a file extension (``/``, ``/product/p-1``, ``/cart``, ...) —
@@ -25,10 +31,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from demo.checkout import backend_lifespan, checkout_routes
 from demo.collector import create_app
 from demo.collector.app import DEFAULT_ALLOWED_ORIGINS, DEFAULT_MAX_BODY_BYTES
+from xo_web.server.relay import DEFAULT_PATH as RELAY_PATH
+from xo_web.server.relay import make_relay_config
+from xo_web.server.relay.app import RelayApp
+from xo_web.server.relay.upstream import httpx
 
 STOREFRONT_DIR = Path(__file__).resolve().parent / "storefront"
 BUNDLE_PREFIX = "/xo"
@@ -49,7 +60,9 @@ CONTENT_TYPES = {
 }
 
 # Paths the SPA fallback must never answer with index.html.
-RESERVED_PREFIXES = ("xo", "collect", "api", "inspector")
+RESERVED_PREFIXES = ("xo", "collect", "api", "inspector", RELAY_PATH.strip("/"))
+# The relay's upstream: this app's own collector, reached in-process (see demo_relay).
+RELAY_UPSTREAM = "http://127.0.0.1/collect"
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
@@ -151,11 +164,14 @@ def create_demo_app(
     tracker_keys: Collection[str] = frozenset({"demo"}),
     allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    backend_collect_url: str | None = None,
 ) -> Starlette:
     """The collector app plus the bundle under ``/xo/`` and the storefront under ``/``.
 
     ``bundle_dir`` is the output of ``xo-web build DIR --base-url /xo/``; ``data_dir`` holds
-    the collector's SQLite file.
+    the collector's SQLite file (and the backend's outbox). ``backend_collect_url`` (this
+    server's own ``/collect`` URL) turns on ``/api/checkout``: its Tracker is made and closed
+    by the app's lifespan.
     """
     bundle_dir = Path(bundle_dir)
     if not (bundle_dir / "pyscript.json").is_file():
@@ -163,17 +179,38 @@ def create_demo_app(
             f"{bundle_dir} is not an xo_web bundle: run `make bundle` "
             "(xo-web build build/xo --base-url /xo/)"
         )
+    built: list[Starlette] = []  # the app, once made: the relay's upstream calls into it
+
+    async def collector(scope: Scope, receive: Receive, send: Send) -> None:
+        await built[0](scope, receive, send)
+
+    backend = checkout_routes(load_catalog(storefront_dir)) if backend_collect_url else []
     static_routes: list[BaseRoute] = [
+        Mount(RELAY_PATH, app=demo_relay(collector, tracker_keys, allowed_origins)),
         Mount(BUNDLE_PREFIX, app=TypedStaticFiles(directory=bundle_dir), name="xo"),
+        *backend,
         *storefront_routes(storefront_dir),
     ]
-    return create_app(
+    app = create_app(
         data_dir=data_dir,
         tracker_keys=tracker_keys,
         allowed_origins=allowed_origins,
         max_body_bytes=max_body_bytes,
         static_routes=static_routes,
     )
+    if backend_collect_url:
+        app.router.lifespan_context = backend_lifespan(backend_collect_url, Path(data_dir))
+    built.append(app)
+    return app
+
+
+def demo_relay(
+    collector: ASGIApp, tracker_keys: Collection[str], allowed_origins: Sequence[str]
+) -> RelayApp:
+    """The relay the storefront sends through, its upstream the collector app in-process."""
+    config = make_relay_config(tracker_keys, allowed_origins, collect_url=RELAY_UPSTREAM)
+    transport = httpx.ASGITransport(app=collector, client=("127.0.0.1", 0))
+    return RelayApp(config, transport=transport)
 
 
 __all__ = ["CONTENT_TYPES", "STOREFRONT_DIR", "create_demo_app", "load_catalog"]

@@ -75,6 +75,32 @@ def test_core_imports_nothing_above_it(path: Path) -> None:
     assert reached == set()
 
 
+HOST_ONLY = ("bundler", "server")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in modules() if p.relative_to(PACKAGE).parts[0] not in HOST_ONLY],
+    ids=name_of,
+)
+def test_the_browser_half_never_imports_the_server_half(path: Path) -> None:
+    """No module that ships in the browser wheel imports xo_web.server (host-only, CPython)."""
+    reached = {
+        m for m in imported_modules(path) if m == "xo_web.server" or m.startswith("xo_web.server.")
+    }
+    assert reached == set()
+
+
+def test_importing_the_server_package_loads_neither_the_tracker_nor_its_client() -> None:
+    """`xo-web build` imports server.cli: that must not need the server extra (httpx2, psycopg)."""
+    code = (
+        "import sys, xo_web.bundler.cli, xo_web.server.cli\n"
+        "loaded = {'xo_web.server.tracker', 'httpx2', 'psycopg'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
 def test_the_adapters_folder_is_where_the_browser_is_imported() -> None:
     """The browser adapter does import js: the purity check above is not vacuous."""
     adapters = [p for p in modules() if p.relative_to(PACKAGE).parts[0] == BROWSER_FOLDER]

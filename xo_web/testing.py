@@ -33,6 +33,7 @@ __all__ = [
     "FakeClock",
     "Handler",
     "ManualTimer",
+    "MemoryCookies",
     "MemoryLocks",
     "MemoryStorage",
     "MockTransport",
@@ -243,6 +244,24 @@ class SequentialIds:
     def nth(self, n: int) -> str:
         """Return the n-th id this factory produces."""
         return f"00000000-0000-4000-{self._group:04d}-{n:012d}"
+
+
+class MemoryCookies:
+    """A Cookies port (xo_web.core.cookie) over a dict: `jar` maps each cookie to its value."""
+
+    def __init__(self) -> None:
+        self.jar: dict[str, str] = {}
+        self.writes = 0
+
+    def set(self, name: str, value: str) -> None:
+        """Write the cookie `name`."""
+        self.writes += 1
+        self.jar[name] = value
+
+    def delete(self, name: str) -> None:
+        """Remove the cookie `name`."""
+        self.writes += 1
+        self.jar.pop(name, None)
 
 
 class QuietEnvironment:

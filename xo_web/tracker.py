@@ -14,6 +14,7 @@ from typing import Any
 
 from xo_web.core.config import DEFAULT_TIMEOUT_S, TrackerConfig, make_config
 from xo_web.core.consent import Consent
+from xo_web.core.cookie import set_session_cookie
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
 from xo_web.core.loop import asyncio_timer, schedulable_loop
 from xo_web.core.page import SafePage
@@ -103,6 +104,7 @@ class Tracker:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         personal_data_guard: bool = True,
         delivery: Mapping[str, object] | RetryPolicy | None = None,
+        session_cookie: bool = False,
     ) -> None:
         """Configure the tracker (again, to change it); bad values raise ConfigError. `delivery`
         tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after."""
@@ -110,6 +112,7 @@ class Tracker:
         if not isinstance(personal_data_guard, bool):
             raise ConfigError("personal_data_guard must be True or False")
         policy = RetryPolicy.from_options(delivery)
+        set_session_cookie(self._storage.inner, session_cookie, self._warn)  # the session-id cookie
         self._config = config
         dispatcher = Dispatcher(
             self._transport, endpoint=config.endpoint, timeout_s=config.timeout_s
@@ -223,12 +226,9 @@ class Tracker:
         return self._consent.opted_out
 
     def opt_out(self) -> None:
-        """Stop sending, persistently; the stored session id and the delivery queue go too.
-
-        The queue and the session id are removed *before* the flag is written, so a full
-        storage still takes it. If it cannot be saved, the opt-out holds for this page and a
-        ConsentError is reported (on_error, the `xo:error` event).
-        """
+        """Stop sending, persistently; the stored session id and the delivery queue go too
+        (*before* the flag is written, so a full storage still takes it). If it cannot be saved,
+        the opt-out holds for this page and a ConsentError is reported (on_error, `xo:error`)."""
         self._consent.opt_out(self._forget_stored_data)
 
     def opt_in(self) -> None:

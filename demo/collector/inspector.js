@@ -54,6 +54,12 @@
     const when = el("td", "mono", shortTime(item.receivedAt));
     when.title = String(item.receivedAt);
     tr.append(when);
+    // The Via header the request came with: "1.1 xo-web-relay" when the first-party relay
+    // brought it (the storefront sends through it), empty when the page posted directly.
+    const relayed = typeof item.via === "string" && item.via.includes("xo-web-relay");
+    const via = el("td", relayed ? "via relay" : "via direct", relayed ? "relay" : "direct");
+    via.title = item.via ? "Via: " + String(item.via) : "no Via header: posted directly";
+    tr.append(via);
     const action = el("td", "action" + (a.opposite ? " opposite" : ""), (a.opposite ? "¬ " : "") + show(a.action));
     tr.append(action);
     tr.append(keyValues(a.target));

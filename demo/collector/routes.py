@@ -71,7 +71,8 @@ class Endpoints:
             raise fault.rejection()
         wires = validate_activities(await read_json(request, self.max_body_bytes))
         try:
-            rows, assigned = await run_in_threadpool(self.store.add, tracker_key, wires)
+            via = request.headers.get("via")
+            rows, assigned = await run_in_threadpool(self.store.add, tracker_key, wires, via)
         except sqlite3.OperationalError:
             log.exception("collector store unavailable")
             raise Rejected(503, "Store busy, retry later", headers={"Retry-After": "1"}) from None
@@ -139,5 +140,6 @@ def activity_json(row: ActivityRow) -> dict[str, Any]:
         "trackerKey": row.tracker_key,
         "sessionId": row.sessionid,
         "ecommerceId": row.ecommerceid,
+        "via": row.via,
         "activity": row.wire,
     }

@@ -38,6 +38,7 @@ class ActivityRow:
     wire: Mapping[str, Any]
     sessionid: str | None = None
     ecommerceid: str | None = None
+    via: str | None = None
 
 
 @dataclass

@@ -42,13 +42,14 @@ CREATE TABLE IF NOT EXISTS activities (
     wire        TEXT    NOT NULL,
     sessionid   TEXT,
     ecommerceid TEXT,
-    profile_id  TEXT
+    profile_id  TEXT,
+    via         TEXT
 );
 CREATE INDEX IF NOT EXISTS activities_sessionid ON activities (tracker_key, sessionid);
 CREATE INDEX IF NOT EXISTS activities_ecommerceid ON activities (tracker_key, ecommerceid);
 """
 
-_COLUMNS = "id, received_at, tracker_key, wire, sessionid, ecommerceid"
+_COLUMNS = "id, received_at, tracker_key, wire, sessionid, ecommerceid, via"
 
 __all__ = ["DB_FILENAME", "DEFAULT_MAX_ROWS", "ActivityStore", "identities_of", "utc_now"]
 
@@ -108,9 +109,11 @@ class ActivityStore:
             conn.execute("COMMIT")
 
     def add(
-        self, tracker_key: str, wires: Sequence[Mapping[str, Any]]
+        self, tracker_key: str, wires: Sequence[Mapping[str, Any]], via: str | None = None
     ) -> tuple[list[ActivityRow], dict[int, str]]:
-        """Store and stitch a batch in one transaction; return its rows and their profile ids."""
+        """Store and stitch a batch in one transaction; return its rows and their profile ids.
+
+        ``via`` is the request's ``Via`` header: which proxy (the xo_web relay) brought it."""
         received_at = utc_now()
         rows: list[ActivityRow] = []
         assigned: dict[int, str] = {}
@@ -124,13 +127,15 @@ class ActivityStore:
                 key = stitcher.assign(tracker_key, sessionid, ecommerceid)
                 cursor = conn.execute(
                     "INSERT INTO activities"
-                    " (received_at, tracker_key, wire, sessionid, ecommerceid, profile_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (received_at, tracker_key, text, sessionid, ecommerceid, _pid(key)),
+                    " (received_at, tracker_key, wire, sessionid, ecommerceid, profile_id, via)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (received_at, tracker_key, text, sessionid, ecommerceid, _pid(key), via),
                 )
                 row_id = cursor.lastrowid
                 assert row_id is not None
-                row = ActivityRow(row_id, received_at, tracker_key, wire, sessionid, ecommerceid)
+                row = ActivityRow(
+                    row_id, received_at, tracker_key, wire, sessionid, ecommerceid, via
+                )
                 if key is None:  # no identity: a profile of its own, named after the row
                     key = _own_profile(conn, tracker_key, row_id)
                 stitcher.absorb(key, row)
@@ -200,6 +205,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     columns = {str(info[1]) for info in conn.execute("PRAGMA table_info(activities)")}
     if "profile_id" not in columns:
         conn.execute("ALTER TABLE activities ADD COLUMN profile_id TEXT")
+    if "via" not in columns:
+        conn.execute("ALTER TABLE activities ADD COLUMN via TEXT")
     for statement in profiles.SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -219,7 +226,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _row(r: tuple[Any, ...]) -> ActivityRow:
-    row_id, received_at, tracker_key, wire, sessionid, ecommerceid = r
+    row_id, received_at, tracker_key, wire, sessionid, ecommerceid, via = r
     return ActivityRow(
         id=int(row_id),
         received_at=str(received_at),
@@ -227,4 +234,5 @@ def _row(r: tuple[Any, ...]) -> ActivityRow:
         wire=json.loads(wire),
         sessionid=sessionid,
         ecommerceid=ecommerceid,
+        via=via,
     )

@@ -4,9 +4,14 @@ PyScript runs this file (``index.html``, with ``pyscript.json``, which also copi
 package ``demo.storefront.shop`` into the browser's file system). It integrates xo_web the way
 a real XO storefront would:
 
-* ``activity.init("demo", collect_url=<origin>/collect)`` once, at boot;
+* ``activity.init("demo", collect_url=<origin>/xo-relay, session_cookie=True)`` once, at
+  boot (the first-party relay on the shop's own origin, which passes the batches to the
+  collector; the session id is mirrored into the ``attraqtsessionid`` cookie for the backend);
 * a ``view`` on every page, ``click`` on product tiles, ``add-to-cart`` / ``remove-from-cart``
-  and one ``purchase`` per product at checkout (the dicts come from ``shop.activities``);
+  (the dicts come from ``shop.activities``);
+* the checkout is confirmed by the shop's backend (``POST /api/checkout``, demo/checkout.py),
+  which sends one ``purchase`` per product through ``xo_web.server`` with this visitor's
+  session id; only if the backend cannot be reached does the page send them itself;
 * ``add_user_identity("ecommerceId", ...)`` at login and ``clear_user()`` at logout.
 
 What is here is only wiring: the DOM, the History API (client-side routing, no reloads),
@@ -18,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 from urllib.request import urlopen
 
 import js
 import pyodide_http
 from pyodide.ffi import create_proxy
+from pyodide.http import pyfetch
 
 from demo.storefront.shop import account, activities, routing, templates
 from demo.storefront.shop.activities import Activity
@@ -50,6 +57,7 @@ class Storefront:
     def __init__(self, shop: Shop) -> None:
         self.shop = shop
         self._proxies: list[Any] = []  # keep the event proxies alive for the page's lifetime
+        self._confirming: set[asyncio.Future[None]] = set()  # referenced until done
 
     # -- tracking ----------------------------------------------------------------------------
 
@@ -138,9 +146,30 @@ class Storefront:
         if not self.shop.cart:
             return
         order_id = activities.new_order_id()
-        self.track(activities.purchases(self.shop.cart.lines(), self.shop.products, order_id))
+        lines = self.shop.cart.lines()
+        customer = account.ecommerce_id_for(self.shop.user_name) if self.shop.user_name else None
+        confirming = asyncio.ensure_future(self.confirm(order_id, lines, customer))
+        self._confirming.add(confirming)
+        confirming.add_done_callback(self._confirming.discard)
         self.shop.place_order(order_id)
         self.navigate(f"/order/{order_id}")
+
+    async def confirm(
+        self, order_id: str, lines: list[tuple[str, int]], customer: str | None
+    ) -> None:
+        """The backend records the purchases (with the session cookie); else the page sends them."""
+        body = json.dumps({"orderId": order_id, "lines": lines, "customerId": customer})
+        try:
+            response = await pyfetch("/api/checkout", method="POST", body=body,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+            confirmed = response.ok
+        except Exception:  # the backend is unreachable: the browser sends the purchases
+            confirmed = False
+        if confirmed:
+            labels = [f"purchase {pid}" for pid, _ in lines]
+            self.add_log([f"✓ {label} → recorded by the server" for label in labels])
+        else:
+            self.track(activities.purchases(lines, self.shop.products, order_id))
 
     def identify(self, name: str) -> None:
         """Attach the logged-in customer to the SDK's user (identity, segment, trait)."""
@@ -262,7 +291,7 @@ def attribute(element: Any, name: str) -> str | None:
 def main() -> Storefront:
     """Boot: init the SDK, load the catalog, restore the login, listen, show the page."""
     origin = str(js.window.location.origin)
-    activity.init(TRACKER_KEY, collect_url=f"{origin}/collect")
+    activity.init(TRACKER_KEY, collect_url=f"{origin}/xo-relay", session_cookie=True)
     storefront = Storefront(Shop(products=load_catalog(origin)))
     storefront.restore_login()
     storefront.listen()

@@ -74,13 +74,14 @@ def test_bundle_references_no_cdn(bundle: Path) -> None:
         assert "jsdelivr" not in text, name
 
 
-def test_xo_web_wheel_holds_every_module_outside_the_bundler_folder(tmp_path: Path) -> None:
-    """The browser wheel's modules are exactly the package tree's, less xo_web/bundler/."""
+def test_xo_web_wheel_holds_every_module_outside_the_host_only_folders(tmp_path: Path) -> None:
+    """The browser wheel's modules are the package tree's, less xo_web/bundler/ and server/."""
     package = Path(xo_web.__file__).resolve().parent
     expected = {
         f"xo_web/{path.relative_to(package).as_posix()}"
         for path in package.rglob("*.py")
-        if "__pycache__" not in path.parts and path.relative_to(package).parts[0] != "bundler"
+        if "__pycache__" not in path.parts
+        and path.relative_to(package).parts[0] not in ("bundler", "server")
     }
     wheel = build_xo_web_wheel(tmp_path)
     modules = {name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".py")}
@@ -93,6 +94,14 @@ def test_xo_web_wheel_carries_no_build_tooling(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert names
     assert not [name for name in names if name.startswith("xo_web/bundler/")]
+
+
+def test_xo_web_wheel_carries_no_server_half(tmp_path: Path) -> None:
+    """Nothing under xo_web/server/ (CPython only: sqlite3, psycopg, httpx2) reaches the wheel."""
+    wheel = build_xo_web_wheel(tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(name.startswith("xo_web/wire/") for name in names)
+    assert not [name for name in names if name.startswith("xo_web/server/")]
 
 
 def test_xo_web_wheel_is_reproducible(tmp_path: Path) -> None:

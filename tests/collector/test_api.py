@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import httpx
+import httpx2 as httpx
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -29,6 +29,7 @@ def test_activities_since_returns_only_newer_rows_newest_last(
         "trackerKey",
         "sessionId",
         "ecommerceId",
+        "via",
         "activity",
     }
 

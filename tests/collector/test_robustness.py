@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from starlette.testclient import TestClient
 
 from .helpers import make_activity, stored

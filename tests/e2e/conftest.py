@@ -64,8 +64,13 @@ def demo_server(demo_bundle: Path, tmp_path: Path) -> Iterator[DemoServer]:
     sock.bind(("127.0.0.1", 0))  # bound here, handed to uvicorn: no free-port race
     origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
     data_dir = tmp_path / "data"
-    app = create_demo_app(bundle_dir=demo_bundle, data_dir=data_dir, allowed_origins=[origin])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    app = create_demo_app(
+        bundle_dir=demo_bundle,
+        data_dir=data_dir,
+        allowed_origins=[origin],
+        backend_collect_url=f"{origin}/collect",
+    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S

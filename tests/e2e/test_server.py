@@ -107,5 +107,25 @@ def test_printed_urls():
     assert urls("127.0.0.1", 8000) == {
         "storefront": "http://127.0.0.1:8000/",
         "inspector": "http://127.0.0.1:8000/inspector",
-        "collect_url": "http://127.0.0.1:8000/collect",
+        "collect_url": "http://127.0.0.1:8000/xo-relay",
+        "collector": "http://127.0.0.1:8000/collect",
     }
+
+
+def test_the_storefront_path_goes_through_the_relay_to_the_collector(client):
+    """POST /xo-relay/demo reaches the collector, which records the relay's Via header."""
+    posted = client.post(
+        "/xo-relay/demo",
+        json=[{"action": "view", "target": {}, "user": {"identities": {"sessionid": "s-2"}}}],
+        headers={"Origin": "http://127.0.0.1:8000", "X-SDK": "1"},
+    )
+    assert posted.status_code == 200
+    assert "profiles" in posted.json()
+    stored = client.get("/api/activities").json()
+    assert [(a["sessionId"], a["via"]) for a in stored] == [("s-2", "1.1 xo-web-relay")]
+
+
+def test_a_direct_post_is_shown_as_direct(client):
+    """An activity posted straight to /collect carries no Via: the inspector shows it direct."""
+    client.post("/collect/demo", json=[{"action": "view", "target": {}}])
+    assert client.get("/api/activities").json()[0]["via"] is None

@@ -3,7 +3,10 @@
 Anonymous browsing → login → more browsing, cart, purchase → logout (no reload) → browsing.
 Then the collector's stitched profiles must show ONE customer profile holding the anonymous and
 the logged-in activities of the first session, and the post-logout activities in a new session,
-an anonymous profile of its own. No request may leave 127.0.0.1.
+an anonymous profile of its own. The purchases are confirmed server-side (``/api/checkout``
+through ``xo_web.server``, never posted by the browser) with the session id of the
+``attraqtsessionid`` cookie, and land in the same customer's timeline. No request may leave
+127.0.0.1.
 
 Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the screenshots of docs/demo.md.
 """
@@ -89,6 +92,11 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page_errors: list[str] = []
     console_errors: list[str] = []
     page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    browser_sent: list[str] = []  # what the page itself posted to the collector
+    page.on(
+        "request",
+        lambda r: browser_sent.append(r.post_data or "") if "/collect/" in r.url else None,
+    )
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     websockets: list[str] = []  # e.g. an unpatched urllib: Emscripten emulates sockets with them
@@ -142,7 +150,11 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     expect(page.locator(".line")).to_have_count(2)
     page.locator('a[href="/checkout"]').click()  # view /checkout
     expect(page.locator("#app")).to_contain_text(f"Ordering as Ada ({CUSTOMER})")
-    page.locator('button[data-action="purchase"]').click()  # 2 purchases, view /order/<id>
+    cookie = [c for c in page.context.cookies() if c["name"] == "attraqtsessionid"]
+    assert [(c["value"], c["sameSite"], c["path"]) for c in cookie] == [
+        (anonymous_session, "Lax", "/")
+    ]
+    page.locator('button[data-action="purchase"]').click()  # 2 purchases (server), view /order/<id>
     order_id = page.locator("[data-order-id]").get_attribute("data-order-id")
     assert order_id
     assert order_id.startswith("ord-")
@@ -165,6 +177,7 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page.wait_for_timeout(300)  # nothing more (no duplicate) may arrive
     rows: list[dict[str, Any]] = demo_server.get_json("/api/activities")
     assert len(rows) == total, summary(rows)
+    assert {r["via"] for r in rows} == {"1.1 xo-web-relay"}  # the demo sends through the relay
     assert page.evaluate("window.__noReload") == "still here"
     assert documents == [origin + "/"], "the SPA reloaded or left the page"
 
@@ -222,8 +235,15 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
         if activity["action"] == "view":
             assert set(activity["target"]) in ({"product"}, {"pathToPage"})
     for row in logged_in_rows:
-        assert row["activity"]["user"]["segments"] == ["members"]
-        assert row["activity"]["user"]["traits"] == {"loyaltyTier": "silver"}
+        user = row["activity"]["user"]
+        if row["activity"]["action"] == "purchase":  # the backend's user: the cookie's session
+            assert user["identities"] == {"sessionid": anonymous_session, "ecommerceid": CUSTOMER}
+            continue
+        assert user["segments"] == ["members"]
+        assert user["traits"] == {"loyaltyTier": "silver"}
+    sent_by_browser = [a["action"] for body in browser_sent for a in json.loads(body)]
+    assert "purchase" not in sent_by_browser  # confirmed server-side, through xo_web.server
+    assert len(sent_by_browser) == total - 2
     for row in anonymous_rows + second:
         user = row["activity"]["user"]
         assert user["identities"] == {"sessionid": row["sessionId"]}

@@ -19,7 +19,8 @@ page → worker
 
 worker → page
     ``hello`` (with the port, PyScript workers only); ``set`` {key, value, seq} (value None:
-    remove); ``sync`` {id, snapshot}: answer once the writes before are applied; ``ready``
+    remove); ``cookie`` {name, value}: write the session cookie (value None: delete it);
+    ``sync`` {id, snapshot}: answer once the writes before are applied; ``ready``
     {tab, endpoint, trackerKey}: init ran, page JS may call;
     ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
     ``report`` {detail}. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
@@ -111,6 +112,22 @@ class MirrorStorage:
             {"xo": "set", "key": key, "value": value, "seq": self._seq,
              "healthyUntil": self.healthy_until()}
         )  # fmt: skip
+
+
+class PageCookies:
+    """The page's ``document.cookie`` as the Cookies port: the page writes it (a worker has no
+    cookies), in order with the storage writes posted before."""
+
+    def __init__(self, post: Post) -> None:
+        self._post = post
+
+    def set(self, name: str, value: str) -> None:
+        """Ask the page to write the cookie ``name``."""
+        self._post({"xo": "cookie", "name": name, "value": value})
+
+    def delete(self, name: str) -> None:
+        """Ask the page to delete the cookie ``name``."""
+        self._post({"xo": "cookie", "name": name, "value": None})
 
 
 class PageEnvironment:

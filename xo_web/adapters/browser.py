@@ -20,6 +20,7 @@ from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
 from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
 from xo_web.adapters.convert import to_py_argument as to_py_argument
+from xo_web.core.cookie import SessionCookieMirror, cookie_string
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.errors import ConsentError, DeliveryError, TransportError
 from xo_web.facade.calls import Answer, Facade, init_arguments
@@ -60,6 +61,22 @@ class LocalStorage:
         storage = self._storage()
         keys = (storage.key(i) for i in range(int(storage.length)))
         return [key for key in keys if isinstance(key, str)]
+
+
+class DocumentCookies:
+    """``document.cookie`` as the Cookies port: first-party, ``Secure`` on https."""
+
+    def set(self, name: str, value: str) -> None:
+        """Write the cookie ``name``."""
+        js.document.cookie = cookie_string(name, value, secure=_https())
+
+    def delete(self, name: str) -> None:
+        """Expire the cookie ``name`` at once."""
+        js.document.cookie = cookie_string(name, "", secure=_https(), max_age=0)
+
+
+def _https() -> bool:
+    return str(js.location.protocol) == "https:"
 
 
 class FetchTransport:
@@ -196,8 +213,9 @@ def create_tracker() -> Tracker:
         from xo_web.adapters import worker
 
         return worker.create_tracker()
+    storage = SessionCookieMirror(LocalStorage(), DocumentCookies())
     tracker = Tracker(
-        LocalStorage(), FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
+        storage, FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
     )
     tracker.on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)

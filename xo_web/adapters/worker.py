@@ -23,10 +23,11 @@ from typing import Any
 import js
 from pyodide.ffi import can_run_sync, create_proxy, jsnull, run_sync
 
-from xo_web.adapters.bridge import MirrorStorage, PageEnvironment, WorkerBridge
+from xo_web.adapters.bridge import MirrorStorage, PageCookies, PageEnvironment, WorkerBridge
 from xo_web.adapters.browser import FetchTransport, web_locks
 from xo_web.adapters.convert import to_js_value, to_py_argument
 from xo_web.adapters.synced import PageSync, SyncedLocks
+from xo_web.core.cookie import SessionCookieMirror
 from xo_web.tracker import Tracker
 
 CONNECT_TIMEOUT_S = 10.0
@@ -72,7 +73,8 @@ def _start(port: Any, attach: Any) -> Tracker:
     bridge.on_synced = sync.answered
     page_locks = web_locks()
     locks = SyncedLocks(page_locks, sync) if page_locks is not None else None
-    tracker = Tracker(storage, FetchTransport(), environment=environment, locks=locks)
+    cookies = SessionCookieMirror(storage, PageCookies(post))  # the page writes the cookie
+    tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
     tracker.on_init = bridge.announce
     bridge.serve(tracker)
 

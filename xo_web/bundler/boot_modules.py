@@ -20,6 +20,7 @@ BOOT_MODULES: tuple[str, ...] = (
     "xo_web.core.ports",
     "xo_web.core.storage",
     "xo_web.core.consent",
+    "xo_web.core.cookie",
     "uuid",
     "xo_web.core.defaults",
     "xo_web.core.loop",

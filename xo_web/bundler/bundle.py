@@ -34,6 +34,7 @@ from xo_web.bundler.shop import ShopWheel
 from xo_web.bundler.wheels import build_xo_web_wheel, sha256_of, verified_wheels
 from xo_web.core import keys
 from xo_web.core.config import DEFAULT_TIMEOUT_S
+from xo_web.core.cookie import COOKIE_MAX_AGE_S
 from xo_web.delivery.dispatch import KEEPALIVE_LIMIT_BYTES
 from xo_web.delivery.flights import LEASE_MARGIN_S
 from xo_web.delivery.unload import UNLOAD_CHUNK_BYTES
@@ -170,6 +171,8 @@ def _storage_keys() -> dict[str, str]:
         "pending": keys.PENDING_CALLS_PREFIX,
         "pause": keys.PAUSE_STORAGE_KEY,
         "optOut": keys.OPT_OUT_STORAGE_KEY,
+        "session": keys.SESSION_STORAGE_KEY,
+        "cookieMaxAge": str(COOKIE_MAX_AGE_S),
     }
 
 

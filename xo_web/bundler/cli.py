@@ -1,4 +1,4 @@
-"""Host-only: the ``xo-web`` command line (``build``, ``fetch``, ``--version``).
+"""Host-only: the ``xo-web`` command line (``build``, ``fetch``, ``relay``, ``--version``).
 
 Every failure the user can act on (no network, a hash mismatch, a full disk, a refused wheel,
 a conflicting PyScript setting) is one line on stderr and exit code 2.
@@ -19,6 +19,8 @@ from xo_web.bundler.cache import ENV_VAR, Cache
 from xo_web.bundler.pycompile import CompileError
 from xo_web.bundler.pyscript_config import load_config
 from xo_web.bundler.shop import resolve_shop_wheels
+from xo_web.server import cli as server_cli
+from xo_web.server.relay import cli as relay_cli
 
 NO_NODE = (
     "Node.js not found: the wheels ship as sources, compiled in the browser at import "
@@ -62,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch", help="download everything `build` needs into the cache")
     fetch.add_argument("--cache", type=Path, help=cache_help)
+    server_cli.add_commands(commands)
+
+    relay = commands.add_parser(
+        "relay", help="run the first-party relay (the server extra; see docs/relay.md)"
+    )
+    relay_cli.add_arguments(relay)
     return parser
 
 
@@ -93,6 +101,10 @@ def _build(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command in server_cli.COMMANDS:
+        return server_cli.run(args)
+    if args.command == "relay":
+        return relay_cli.run(args)
     try:
         if args.command == "fetch":
             cache = Cache.locate(args.cache)

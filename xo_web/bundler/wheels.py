@@ -19,8 +19,9 @@ from xo_web.bundler.errors import FetchError, IntegrityError
 from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_PYTHON, XO_WEB_DEPENDS, WheelPin
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# Host-side tooling that the browser never needs: this folder, kept out of the browser wheel.
-HOST_ONLY_FOLDERS = frozenset({Path(__file__).resolve().parent.name})
+# Host-side code that the browser never needs: this folder (the bundler) and the server half,
+# kept out of the browser wheel.
+HOST_ONLY_FOLDERS = frozenset({Path(__file__).resolve().parent.name, "server"})
 _FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 

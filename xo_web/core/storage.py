@@ -43,6 +43,7 @@ class GuardedStorage:
 
     def __init__(self, storage: Storage, warn: Callable[[str], None]) -> None:
         self._storage = storage
+        self.inner = storage  # the Storage it guards (init switches a SessionCookieMirror's)
         self._warn = warn
         self._warned = False
         self._pinned: dict[str, str | None] = {}

@@ -25,6 +25,7 @@ _INIT_KEYS = {
     "timeoutS": "timeout_s",
     "personalDataGuard": "personal_data_guard",
     "delivery": "delivery",
+    "sessionCookie": "session_cookie",
 }
 
 

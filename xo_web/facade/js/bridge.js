@@ -74,6 +74,16 @@
     }, 50);
   }
 
+  // The session-id cookie (init's sessionCookie) for a worker, which has no document.cookie:
+  // the same attributes as xo_web.core.cookie.cookie_string writes on the main thread.
+  function writeCookie(name, value) {
+    var gone = value === null || typeof value !== "string";
+    var parts = [name + "=" + (gone ? "" : value), "Path=/", "SameSite=Lax",
+      "Max-Age=" + (gone ? 0 : KEYS.cookieMaxAge)];
+    if (location.protocol === "https:") parts.push("Secure");
+    try { document.cookie = parts.join("; "); } catch (error) { /* no cookies in this frame */ }
+  }
+
   function connect(port) {
     var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
       healthyUntil: 0, unsaved: {}, refused: false };
@@ -116,8 +126,12 @@
       var m = event.data || {};
       if (typeof m.healthyUntil === "number") b.healthyUntil = m.healthyUntil;
       if (m.xo === "set") {
-        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, m.value);
+        // A removal arrives as undefined (Pyodide's to_js(None)), never as a stored string.
+        var value = typeof m.value === "string" ? m.value : null;
+        if (typeof m.key === "string" && m.key.indexOf(PREFIX) === 0) b.write(m.key, value);
         b.applied = m.seq;
+      } else if (m.xo === "cookie") {
+        if (m.name === KEYS.session) writeCookie(m.name, m.value);
       } else if (m.xo === "ready") {
         var first = !b.meta;
         b.meta = m;

@@ -6,6 +6,7 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
   // data-worker is a boolean attribute: present (any value but "false") starts worker mode.
   var inWorker = data.worker !== undefined && data.worker !== "false";

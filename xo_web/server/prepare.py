@@ -1,0 +1,90 @@
+"""What a server-side `send` was given → validated wire activities, each with its user, as JSON.
+
+Validation is the browser's (`xo_web.wire.parse_activities`: the same field errors). A server
+keeps no session, so every activity must end up with a user whose identities hold `sessionid`:
+an activity that carries its own `user` (the REST style; what the relay spools) is sent with
+that user as given; `user=` applies to the activities without one. Anything else is a
+ValidationError naming the field. The personal-data guard applies to both, as in the browser.
+"""
+
+from collections.abc import Mapping
+
+from xo_web.core.privacy import guard_user
+from xo_web.errors import ACTIVITY_FORMAT_MESSAGE, USER_FORMAT_MESSAGE, ValidationError
+from xo_web.wire import (
+    MAX_ACTIVITY_BYTES,
+    SESSION_IDENTITY,
+    check_activity_size,
+    dumps,
+    parse_activities,
+    parse_user,
+    to_wire,
+    utf8_len,
+)
+
+NO_SESSION = (
+    "must hold a 'sessionid' identity: a server keeps no session, so pass the visitor's "
+    "session id (the browser's attraqtsessionid) in the user"
+)
+NO_USER = (
+    "is missing: a server-side send needs user= (or a 'user' in the activity) "
+    "whose identities hold 'sessionid'"
+)
+
+
+def prepare_server_batch(
+    activities: object, user: object = None, *, personal_data_guard: bool = True
+) -> list[str]:
+    """Return each activity's wire JSON text; raise ValidationError naming the bad field."""
+    parsed = parse_activities(activities)
+    default_user = _check_user(user, personal_data_guard) if user is not None else None
+    single = not isinstance(activities, list)
+    texts: list[str] = []
+    for index, activity in enumerate(parsed):
+        prefix = "" if single else f"[{index}]"
+        field = f"{prefix}.user" if prefix else "user"
+        wire = to_wire(activity)
+        own = wire.get("user")
+        if own is None:
+            if default_user is None:
+                raise ValidationError(field, NO_USER)
+            wire["user"] = _copy(default_user)
+        else:
+            assert isinstance(own, dict)  # to_wire writes a User as a dict
+            identities = own.get("identities")
+            if not isinstance(identities, dict) or SESSION_IDENTITY not in identities:
+                raise ValidationError(f"{field}.identities", NO_SESSION)
+            if personal_data_guard:
+                guard_user(own, field=field, prefix=ACTIVITY_FORMAT_MESSAGE)
+        text = dumps(wire)
+        if utf8_len(text) > MAX_ACTIVITY_BYTES:
+            check_activity_size(wire, field=prefix)  # raises, naming the field
+        texts.append(text)
+    return texts
+
+
+def _check_user(user: object, personal_data_guard: bool) -> dict[str, object]:
+    if not isinstance(user, Mapping):
+        raise ValidationError(
+            "user", f"must be an object, not {type(user).__name__}", prefix=USER_FORMAT_MESSAGE
+        )
+    wire = parse_user(dict(user)).wire()
+    identities = wire.get("identities")
+    if not isinstance(identities, dict) or SESSION_IDENTITY not in identities:
+        raise ValidationError("user.identities", NO_SESSION, prefix=USER_FORMAT_MESSAGE)
+    wire.setdefault("segments", [])
+    wire.setdefault("traits", {})
+    if personal_data_guard:
+        guard_user(wire, field="user", prefix=USER_FORMAT_MESSAGE)
+    return wire
+
+
+def _copy(user: dict[str, object]) -> dict[str, object]:
+    return {
+        key: dict(value) if isinstance(value, dict) else list(value)
+        if isinstance(value, list) else value
+        for key, value in user.items()
+    }  # fmt: skip
+
+
+__all__ = ["prepare_server_batch"]

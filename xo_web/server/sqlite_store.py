@@ -1,0 +1,114 @@
+"""The outbox in one SQLite file: WAL, `synchronous=FULL` (a commit survives a power loss;
+`?synchronous=normal` trades that for speed), every write under `BEGIN IMMEDIATE` (one writer
+at a time, waiting up to the busy timeout).
+
+Any number of threads and processes on one machine may share the file; each `SqliteStore`
+keeps one connection of its own (re-made in a forked child, the parent's left unclosed).
+"""
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from xo_web.server.dsn import SqliteTarget
+from xo_web.server.store import Execute, SqlStore
+
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS xo_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        endpoint TEXT NOT NULL,
+        body TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        owner TEXT,
+        solo INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS xo_outbox_due ON xo_outbox (due_at, id)",
+    """CREATE TABLE IF NOT EXISTS xo_dead (
+        id INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        body TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL,
+        died_at REAL NOT NULL,
+        status INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+]
+
+
+def configure(connection: sqlite3.Connection, target: SqliteTarget) -> None:
+    """Apply the outbox's pragmas to a connection: WAL, durable commits, the size cap."""
+    busy = target.options.get("busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS)
+    connection.execute(f"PRAGMA busy_timeout = {int(busy)}")
+    mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.OperationalError(f"the outbox file cannot use WAL (journal_mode={mode})")
+    synchronous = "NORMAL" if target.synchronous == "normal" else "FULL"
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
+    if "max_page_count" in target.options:
+        connection.execute(f"PRAGMA max_page_count = {int(target.options['max_page_count'])}")
+
+
+class SqliteStore(SqlStore):
+    """The outbox statements over a SQLite file."""
+
+    def __init__(self, target: SqliteTarget) -> None:
+        super().__init__()
+        self.target = target
+
+    def _connect(self) -> sqlite3.Connection:
+        self.target.path.parent.mkdir(parents=True, exist_ok=True)
+        busy_s = self.target.options.get("busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS) / 1000
+        connection = sqlite3.connect(
+            self.target.path, timeout=busy_s, isolation_level=None, check_same_thread=False
+        )
+        try:
+            configure(connection, self.target)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @contextmanager
+    def _transaction(
+        self, connection: Any, *, write: bool, single: bool = False
+    ) -> Iterator[Execute]:
+        def execute(sql: str, params: Sequence[object]) -> sqlite3.Cursor:
+            cursor: sqlite3.Cursor = connection.execute(sql, tuple(params))
+            return cursor
+
+        if single:  # autocommit: the statement takes the lock and commits by itself
+            yield execute
+            return
+
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield execute
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.rollback()
+            raise
+
+    def _schema(self) -> list[str]:
+        return SCHEMA
+
+    def _tables_sql(self) -> str:
+        return (
+            "SELECT COUNT(*) FROM sqlite_master "
+            "WHERE type = 'table' AND name IN ('xo_outbox', 'xo_dead')"
+        )
+
+    def _is_database_error(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.Error | OSError)
+
+
+__all__ = ["SCHEMA", "SqliteStore", "configure"]
