@@ -2,8 +2,9 @@
 
 An HTML block is served as the body of a page (its `/xo/` paths pointing at the test bundle);
 a JavaScript block runs on a page that loaded `xo.js` with a tracker key, once `xo.ready`. A
-block passes when the page throws nothing, and, if the block sends, when its activity reaches
-the (intercepted) collector. The blocks come from tests/docs/blocks.py, which finds every page.
+block passes when the page throws nothing, `xo.ready` resolves, and, if the block sends, when
+its activity reaches the (intercepted) collector. The blocks come from tests/docs/blocks.py,
+which finds every page.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def test_html_block_runs(
     path = f"/docs/{block.path.replace('/', '-')}-{block.line}.html"
     page.goto(site.add_page(path, page_of(block.text)))
     settle(page, network, block, errors, 2 * boot_timeout_ms)
+    ready = page.evaluate(
+        "Promise.race([xo.ready.then(() => 'ready', e => String(e)),"
+        f" new Promise(r => setTimeout(() => r('not ready'), {2 * boot_timeout_ms}))])"
+    )
+    assert ready == "ready"
+    assert errors == [], errors
 
 
 @pytest.mark.parametrize("block", of("js"), ids=str)

@@ -27,6 +27,32 @@ SKIPPED: dict[tuple[str, str], str] = {
         "of xo_web; the Starlette recipe, which sets the same types and headers, is served and "
         "booted by tests/install/"
     ),
+    ("docs/relay.md", "# asgi.py"): (
+        "a Django project's asgi.py (needs the project's settings); the same mount is served by "
+        "tests/server/relay/test_frameworks.py"
+    ),
+    ("docs/server-frameworks.md", "from xo_web.server import session_id_from, user_from"): (
+        "a fragment: `request` is the framework's request object; tests/server/test_session.py "
+        "calls both on Starlette, Django and Flask requests"
+    ),
+    (
+        "docs/server-frameworks.md",
+        'INSTALLED_APPS = [..., "xo_web.server.integrations.django.XOConfig"]',
+    ): (
+        "a fragment of a Django settings.py and view; examples/server/django_site runs it under "
+        "tests/server/test_frameworks.py"
+    ),
+    ("docs/server.md", "from xo_web.server import Tracker, OutboxError, SenderSettings"): (
+        "a synopsis of the API (`session_id` comes from the request, `[...]` stands for "
+        "activities); tests/server/test_send.py and test_lifecycle.py make each call"
+    ),
+    (
+        "docs/server.md",
+        'with sqlite3.connect("/var/lib/shop/shop.db") as db:  # the outbox\'s own file',
+    ): (
+        "a fragment of a shop's order code (its database, its order); "
+        "tests/server/test_transactional.py runs the transactional send"
+    ),
     ("docs/build.md", "location /xo/2026-05-01/ {"): (
         "an nginx configuration: no nginx here; it sets the MIME types and headers of the "
         "Starlette recipe, which tests/install/ serves and boots"

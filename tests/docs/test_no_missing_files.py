@@ -28,6 +28,9 @@ ABSENT_NOTES = re.compile(r"\b" + "DES" + r"IGN\b|\b" + "NO" + r"TES\b")
 NOT_OURS = {
     "app.py",  # a shop's (the serving recipe's module), the demo's is demo/storefront/app.py
     "settings.py",  # a Django project's
+    "asgi.py",
+    "views.py",
+    "outbox.sqlite3",  # made by xo_web.server at run time
     "requirements.txt",
     "pyscript.toml",
     "pyscript.json",  # written by xo-web build

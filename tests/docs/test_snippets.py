@@ -69,8 +69,10 @@ def test_python_block_runs(block: Block, tmp_path: Path) -> None:
 
 
 def commands(text: str) -> list[str]:
-    """Return the block's command lines: continuations joined, comments and prompts dropped."""
+    """Return the block's command lines: continuations joined, comments, prompts and a
+    synopsis's optional `[...]` parts dropped."""
     joined = re.sub(r"\\\n\s*", " ", text)
+    joined = re.sub(r" \[[^\]\n]*\]", "", joined)  # a synopsis's optional parts
     lines = [line.split(" #")[0].strip() for line in joined.splitlines()]
     return [line.removeprefix("$ ") for line in lines if line and not line.startswith("#")]
 
