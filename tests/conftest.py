@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.kit import TRACKER_KEY
 from xo_web.bundler.bundle import BundleInputs, build_bundle
@@ -24,6 +25,10 @@ from xo_web.tracker import Tracker
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS: dict[str, Any] = runpy.run_path(str(ROOT / "playwright.config.py"))
+# Property tests check behaviour, not speed: on a loaded 2-core machine one example can take
+# well over hypothesis's 200 ms deadline, which failed runs for no fault of the code.
+settings.register_profile("xo_web", deadline=None)
+settings.load_profile("xo_web")
 REPO_CACHE = Cache(ROOT / ".cache" / "xo-web")  # what `make setup` fills with `xo-web fetch`
 
 

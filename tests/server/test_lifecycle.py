@@ -11,13 +11,13 @@ from tests.support.sink import Scripted, Sink
 from xo_web.server import Tracker
 
 
-def test_a_forked_childs_sends_arrive(outbox: str, sink: Sink) -> None:
-    """Fork after the first send: the child's send arrives, and the parent's go on arriving."""
-    worker = spawn_worker("fork", "--outbox", outbox, "--url", sink.url)
+def test_forked_childs_sends_arrive(outbox: str, sink: Sink) -> None:
+    """Four forks, each right after sends (the sender busy): every child's send arrives."""
+    worker = spawn_worker("fork", "--outbox", outbox, "--url", sink.url, "--count", "4")
     _, errors = finish(worker, 120)
     assert worker.returncode == 0, errors[-2000:]
-    delivered = sink.delivered("n")
-    assert {"parent-before", "child", "parent-after"} <= set(delivered)
+    delivered = set(sink.delivered("n"))
+    assert {f"child-{n}" for n in range(4)} | {"parent-0-0", "parent-after"} <= delivered
 
 
 def test_no_sender_runs_before_the_first_send(

@@ -3,7 +3,8 @@
 at a time, waiting up to the busy timeout).
 
 Any number of threads and processes on one machine may share the file; each `SqliteStore`
-keeps one connection of its own (re-made in a forked child, the parent's left unclosed).
+keeps one connection of its own, closed before a fork and re-made on next use in both parent
+and child (`xo_web.server.forking`).
 """
 
 import sqlite3
@@ -59,6 +60,8 @@ def configure(connection: sqlite3.Connection, target: SqliteTarget) -> None:
 
 class SqliteStore(SqlStore):
     """The outbox statements over a SQLite file."""
+
+    close_before_fork = True  # SQLite's lock bookkeeping must not cross a fork
 
     def __init__(self, target: SqliteTarget) -> None:
         super().__init__()

@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from xo_web.server.errors import OutboxError
+from xo_web.server.forking import INHERITED, register
 
 INSERT = "INSERT INTO xo_outbox (endpoint, body, size, created_at, due_at) VALUES (?, ?, ?, ?, ?)"
 ROW_MARKS = "(?, ?, ?, ?, ?)"
 DEAD_COLUMNS = "id, endpoint, body, size, created_at, attempts"
 MAX_REASON_CHARS = 1000
-# Connections inherited across a fork are never closed in the child (closing would disturb
-# the parent's session or file locks): they are kept here, unreferenced elsewhere.
-_INHERITED: list[object] = []
 
 Execute = Callable[[str, Sequence[object]], Any]
 
@@ -58,11 +56,13 @@ class SqlStore:
     """The statements over one connection of the subclass's making; thread-safe, fork-aware."""
 
     placeholder = "?"
+    close_before_fork = False  # see xo_web.server.forking
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._connection: Any = None
+        register(self)
 
     # -- what a subclass supplies -------------------------------------------------------------
     def _connect(self) -> Any:
@@ -115,10 +115,23 @@ class SqlStore:
     def forget_after_fork(self) -> None:
         """In a forked child: abandon the parent's connection (never closed) and its lock."""
         if self._connection is not None:
-            _INHERITED.append(self._connection)
+            INHERITED.append(self._connection)
         self._connection = None
         self._lock = threading.Lock()
         self._pid = os.getpid()
+
+    def lock_for_fork(self) -> threading.Lock:
+        """The lock every transaction holds (taken by the fork hook)."""
+        return self._lock
+
+    def drop_connection(self) -> object:
+        """Forget the connection and return it (the caller holds the lock and closes it)."""
+        connection, self._connection = self._connection, None
+        return connection
+
+    def owned_here(self) -> bool:
+        """Whether this process made the store's state (not a forked child's copy)."""
+        return self._pid == os.getpid()
 
     def close(self) -> None:
         """Close this process's connection (an inherited one is left alone)."""
