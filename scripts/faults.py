@@ -160,7 +160,7 @@ class Run:
     def replace(self, index: int, *, hide: bool) -> None:
         """The tab at `index` (optionally hiding first) dies at once; a new one opens."""
         if hide:
-            self.tabs[index].flush_on_unload()
+            self.tabs[index]._flush_on_unload()
             self.hides += 1
         self.tabs[index].close()
         self.timers.pop(index)
@@ -212,7 +212,7 @@ async def play(seed: int, count: int, scenario: str = "baseline") -> dict[str, A
         if scenario in ("baseline", "lock-refused") and index == count // 2:
             run.replace(0, hide=False)
         elif scenario in ("baseline", "lock-refused") and index % 300 == 299:
-            run.tabs[0].flush_on_unload()
+            run.tabs[0]._flush_on_unload()
             run.hides += 1
         elif scenario == "hide-and-close" and index % 150 == 149:
             run.replace(0, hide=True)

@@ -246,7 +246,7 @@ def test_page_hide_in_the_same_tick_sends_the_open_entry() -> None:
     async def go() -> int:
         tab = world.tab()
         burst(tab, ["p1", "p2"])
-        made = tab.flush_on_unload()
+        made = tab._flush_on_unload()
         await world.settle()
         return made
 

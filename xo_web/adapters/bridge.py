@@ -174,7 +174,7 @@ class WorkerBridge:
         """Answer page calls with ``tracker``."""
         self._tracker = tracker
         self._facade = Facade(tracker)
-        self.storage.healthy_until = tracker.healthy_until
+        self.storage.healthy_until = tracker._healthy_until
 
     def announce(self, *, live: bool = False) -> None:
         """Tell the page that page JS calls may now go to the SDK: after each init, or at once
@@ -185,10 +185,10 @@ class WorkerBridge:
         self._post(
             {
                 "xo": "ready",
-                "tab": tracker.tab_id,
+                "tab": tracker._tab_id,
                 "endpoint": tracker.endpoint,
                 "trackerKey": tracker.tracker_key,
-                "healthyUntil": tracker.healthy_until(),
+                "healthyUntil": tracker._healthy_until(),
             }
         )
 
@@ -206,7 +206,7 @@ class WorkerBridge:
         elif kind == "online":
             self.environment.online = message.get("online") is not False
             if self.environment.online and self._tracker is not None:
-                self._tracker.flush_soon()
+                self._tracker._flush_soon()
         elif kind == "failed":
             self._refused(str(message.get("key")), str(message.get("message")))
         elif kind == "call":
@@ -248,7 +248,7 @@ class WorkerBridge:
         watchable (as ``convert.promise`` does on the main thread), else from a task."""
 
         def resolve(value: object) -> None:
-            health = self._tracker.healthy_until() if self._tracker is not None else 0.0
+            health = self._tracker._healthy_until() if self._tracker is not None else 0.0
             self._post({"xo": "outcome", "id": call_id, "value": value, "healthyUntil": health})
 
         def reject(error: BaseException) -> None:  # delivery never throws; a bug guard
