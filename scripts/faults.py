@@ -14,6 +14,9 @@ reaches the collector even when its page dies right after. Scenarios:
 - ``lock-refused``: the lock service rejects every request (an opaque-origin frame).
 - ``opt-out-full``: activities are queued while the collector is down, storage fills up, the
   visitor opts out, the page reloads: the opt-out must still be there.
+- ``consent``: the opt-in mode; sends held while pending, a grant, a withdrawal and a second
+  grant while the collector flaps (scripts/faults_consent.py): lost 0, and no request while
+  consent is not granted.
 
 Prints a JSON object and a table per scenario: activities sent (transmissions, retries
 included), accepted by the collector, duplicated and lost. A loss through the one documented
@@ -52,7 +55,7 @@ from xo_web.testing import (
 )
 from xo_web.tracker import Tracker
 
-SCENARIOS = ("baseline", "hide-and-close", "two-tabs", "lock-refused", "opt-out-full")
+SCENARIOS = ("baseline", "hide-and-close", "two-tabs", "lock-refused", "opt-out-full", "consent")
 STORAGE_QUOTA = 5 * 1024 * 1024  # bytes, as browsers count them
 
 
@@ -129,6 +132,7 @@ class Run:
 
     seed: int
     locks: Locks = field(default_factory=MemoryLocks)
+    consent: str = "not-required"
     clock: FakeClock = field(default_factory=FakeClock)
     environment: QuietEnvironment = field(default_factory=QuietEnvironment)
     reloads: int = 0
@@ -154,7 +158,11 @@ class Run:
             timer=timer,
             locks=self.locks,
         )
-        tracker.init("faults", timeout_s=TIMEOUT_S, delivery={"max_attempts": MAX_ATTEMPTS})
+        options: dict[str, Any] = {
+            "delivery": {"max_attempts": MAX_ATTEMPTS},
+            "consent": self.consent,
+        }
+        tracker.init("faults", timeout_s=TIMEOUT_S, **options)
         return tracker
 
     def replace(self, index: int, *, hide: bool) -> None:
@@ -198,6 +206,10 @@ async def play(seed: int, count: int, scenario: str = "baseline") -> dict[str, A
     """Run one scenario and return its report."""
     if scenario == "opt-out-full":
         return await opt_out_with_full_storage(seed)
+    if scenario == "consent":
+        from scripts.faults_consent import consent_flapping
+
+        return await consent_flapping(sys.modules[__name__], seed, count)
     run = Run(seed, locks=RefusingLocks() if scenario == "lock-refused" else MemoryLocks())
     if scenario == "two-tabs":
         run.tabs.append(run.open())
@@ -290,8 +302,15 @@ def table(report: dict[str, Any]) -> str:
             ("lost", report["lost"]),
             ("  of which handed off", report["lost_handed_off"]),
             ("requests", report["requests"]),
-            ("reloads / page hides", f"{report['reloads']} / {report['page_hides']}"),
         ]
+        if report["scenario"] == "consent":
+            rows += [
+                ("held while pending", report["held_while_pending"]),
+                ("dropped at the withdrawal", report["dropped_at_withdrawal"]),
+                ("sent while not granted", report["sent_while_not_granted"]),
+            ]
+        else:
+            rows.append(("reloads / page hides", f"{report['reloads']} / {report['page_hides']}"))
     width = max(len(name) for name, _ in rows)
     lines = [f"[{report['scenario']}]"]
     lines += [f"{name:<{width}}  {value!s:>8}" for name, value in rows]
@@ -303,7 +322,8 @@ def failed(report: dict[str, Any]) -> bool:
     if report["scenario"] == "opt-out-full":
         return not report["opt_out_kept_after_reload"]
     unexplained = report["lost"] - report["lost_handed_off"]
-    return bool(unexplained or report["invented"] or report["left_in_outbox"])
+    not_granted = report.get("sent_while_not_granted", 0)
+    return bool(unexplained or report["invented"] or report["left_in_outbox"] or not_granted)
 
 
 def main(argv: list[str] | None = None) -> int:

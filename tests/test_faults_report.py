@@ -44,3 +44,14 @@ def test_an_opt_out_with_full_storage_is_kept() -> None:
     report = asyncio.run(load().play(5, 0, "opt-out-full"))
     assert report["opt_out_kept_after_reload"] is True
     assert report["left_in_outbox"] == 0
+
+
+def test_the_consent_scenario_loses_nothing_and_sends_nothing_before_a_grant() -> None:
+    """Held while pending, a grant, a withdrawal, a second grant, a flapping collector: lost 0,
+    nothing sent while consent was not granted."""
+    faults = load()
+    report = asyncio.run(faults.play(6, 400, "consent"))
+    assert (report["lost"], report["invented"], report["left_in_outbox"]) == (0, 0, 0)
+    assert report["sent_while_not_granted"] == 0
+    assert report["held_while_pending"] == 60
+    assert faults.failed(report) is False

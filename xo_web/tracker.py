@@ -1,9 +1,10 @@
 """The Tracker: the public Python API (init, the user, consent, send) over ports.
 
 `Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
-the opt-out in `Consent`, and hands validated wire batches to its `Delivery`, which writes them
-to the persisted outbox before sending. It never imports the browser: storage, HTTP, timers,
-locks and the page come in as ports (xo_web.core.ports).
+the consent signals in `Consent` (docs/privacy.md; what is held while pending, released on a grant,
+dropped on a refusal is in `PendingSends`), and hands validated wire batches to its `Delivery`,
+which writes them to the persisted outbox before sending. It never imports the browser:
+storage, HTTP, timers, locks and the page come in as ports (xo_web.core.ports).
 """
 
 import asyncio
@@ -12,8 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from xo_web.core.config import DEFAULT_TIMEOUT_S, TrackerConfig, make_config
-from xo_web.core.consent import Consent
+from xo_web.core.config import DEFAULT_TIMEOUT_S, ConfiguredApi, TrackerConfig, make_config
+from xo_web.core.consent import DENIED, GRANTED, NOT_REQUIRED, REQUIRED, Consent, check_mode
 from xo_web.core.cookie import set_session_cookie
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
 from xo_web.core.loop import asyncio_timer, schedulable_loop
@@ -29,17 +30,17 @@ from xo_web.core.ports import (
     Transport,
 )
 from xo_web.core.storage import GuardedStorage
-from xo_web.core.user import UserState
+from xo_web.core.user import UserApi, UserState
 from xo_web.delivery.dispatch import Dispatcher
 from xo_web.delivery.engine import Delivery
 from xo_web.delivery.locks import StorageLease
 from xo_web.delivery.outbox import Outbox
 from xo_web.delivery.outcome import SendOutcome
+from xo_web.delivery.pending import DEFAULT_LIMIT, PendingSends, check_limit
 from xo_web.delivery.prepare import prepare_batch
 from xo_web.delivery.retry import RetryPolicy
 from xo_web.delivery.state import DeliveryPorts, DeliveryStats
-from xo_web.errors import ConfigError, DeliveryError, NotInitializedError
-from xo_web.wire import Scalar
+from xo_web.errors import ConfigError, ConsentError, DeliveryError, NotInitializedError
 
 if TYPE_CHECKING:
     from xo_web.types import Activity
@@ -51,7 +52,7 @@ async def _nothing() -> None:
     return None
 
 
-class Tracker:
+class Tracker(ConfiguredApi, UserApi):
     """An XO activity tracker: one tracker key, one user, one delivery channel.
 
     In a page use `xo_web.activity`, the tracker wired to the browser. Build one yourself with
@@ -83,6 +84,9 @@ class Tracker:
         self._clock = clock
         self._config: TrackerConfig | None = None
         self._consent = Consent(self._storage, self._report)
+        self._pending = PendingSends()
+        self._state: str | None = None  # the consent state last acted upon (after init)
+        self.on_consent: Callable[[str], None] | None = None  # told each new consent state
         self._delivery: Delivery | None = None
         self._user = UserState(
             self._storage, new_id=new_id or new_uuid, may_persist=self._may_persist
@@ -113,14 +117,19 @@ class Tracker:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         personal_data_guard: bool = True,
         delivery: Mapping[str, object] | RetryPolicy | None = None,
+        consent: str = NOT_REQUIRED,
+        consent_buffer: int = DEFAULT_LIMIT,
         session_cookie: bool = False,
     ) -> None:
         """Configure the tracker (again, to change it); bad values raise ConfigError. `delivery`
-        tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after."""
+        tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after.
+        `consent="required"`: nothing stored or sent before a grant; up to `consent_buffer`
+        activities sent meanwhile are held in memory (docs/privacy.md)."""
         config = make_config(tracker_key, region, collect_url, timeout_s)
         if not isinstance(personal_data_guard, bool):
             raise ConfigError("personal_data_guard must be True or False")
         policy = RetryPolicy.from_options(delivery)
+        self._consent.mode, self._pending.limit = check_mode(consent), check_limit(consent_buffer)
         set_session_cookie(self._storage.inner, session_cookie, self._warn)  # the session-id cookie
         self._config = config
         dispatcher = Dispatcher(
@@ -140,9 +149,8 @@ class Tracker:
         if personal_data_guard:
             for field in self._user.drop_personal_data():
                 self._warn(f"xo_web: removed {field}, set while the personal-data guard was off")
-        self._user.persist_session()
-        if self._may_persist():
-            self._delivery.flush_soon(force=True)  # what earlier pages left, now
+        self._state = None
+        self._consent_changed()  # granted: the session id is stored, earlier pages' queue sent
         if self._on_init is not None:
             try:
                 self._on_init()
@@ -159,66 +167,15 @@ class Tracker:
         self._page.on_error = callback
 
     @property
-    def is_initialized(self) -> bool:
-        """True once init() has succeeded."""
-        return self._config is not None
+    def consent(self) -> str:
+        """ "pending", "granted" or "denied": may this tracker store and send now."""
+        return self._consent.state(refused=self._page.tracking_refused())
 
-    @property
-    def tracker_key(self) -> str | None:
-        """The tracker key given to init(), or None before it."""
-        return self._config.tracker_key if self._config else None
-
-    @property
-    def region(self) -> str | None:
-        """The region given to init(), or None before it."""
-        return self._config.region if self._config else None
-
-    @property
-    def endpoint(self) -> str | None:
-        """The collector URL activities are posted to, or None before init()."""
-        return self._config.endpoint if self._config else None
-
-    @property
-    def user(self) -> dict[str, Any]:
-        """A copy of the user: {"identities": {...}, "segments": [...], "traits": {...}}."""
-        return self._user.snapshot()
-
-    @property
-    def session_id(self) -> str:
-        """The session id (also `user["identities"]["sessionid"]`)."""
-        return self._user.session_id
-
-    def add_user_identity(self, repository: str, identity: str) -> None:
-        """Add or replace one identity; the repository name is case-insensitive."""
-        self._user.add_identity(repository, identity)
-
-    def set_user_identities(self, identities: Mapping[str, str]) -> None:
-        """Replace all identities; the session id stays unless `identities` gives one."""
-        self._user.set_identities(identities)
-
-    def add_user_segment(self, segment: str) -> None:
-        """Add a segment (no duplicates)."""
-        self._user.add_segment(segment)
-
-    def set_user_segments(self, segments: Sequence[str]) -> None:
-        """Replace all segments (duplicates dropped)."""
-        self._user.set_segments(segments)
-
-    def add_user_trait(self, key: str, value: Scalar) -> None:
-        """Add or replace one trait: a string, a finite number or a boolean."""
-        self._user.add_trait(key, value)
-
-    def set_user_traits(self, traits: Mapping[str, Scalar]) -> None:
-        """Replace all traits."""
-        self._user.set_traits(traits)
-
-    def set_user(self, user: Mapping[str, object]) -> None:
-        """Replace the whole user at once (identities, segments, traits, each optional)."""
-        self._user.set_user(user)
-
-    def clear_user(self) -> None:
-        """Empty the user and start a new session id (e.g. on logout)."""
-        self._user.clear()
+    def set_page_consent(self, verdict: str) -> None:
+        """Take the verdict of the consent platforms on the page ("none", "pending",
+        "unanswered", "granted", "denied"), as xo.js reports it."""
+        self._consent.set_page(verdict)
+        self._consent_changed()
 
     @property
     def is_opted_out(self) -> bool:
@@ -230,11 +187,37 @@ class Tracker:
         (*before* the flag is written, so a full storage still takes it). If it cannot be saved,
         the opt-out holds for this page and a ConsentError is reported (on_error, `xo:error`)."""
         self._consent.opt_out(self._forget_stored_data)
+        self._consent_changed()
 
     def opt_in(self) -> None:
-        """Undo opt_out(); the session id is stored again."""
+        """Undo opt_out(); grant consent (remembered in the opt-in mode): the session id is
+        stored again, and what was held while pending is sent."""
         self._consent.opt_in()
+        self._consent_changed()
         self._user.persist_session()
+
+    def _consent_changed(self) -> None:
+        """Act on a new consent state: a grant stores the session id, releases the held sends
+        once, in order, and flushes; a refusal drops them; a withdrawal (a refusal after a
+        grant) also removes the stored session id and the outbox (the opt-in mode: and
+        starts a new session for a later grant)."""
+        state, before = self.consent, self._state
+        if self._delivery is None or state == before:
+            return
+        self._state = state
+        if state == GRANTED:
+            self._user.persist_session()
+            self._pending.release(self._deliver)
+            self._delivery.flush_soon(force=True)  # what earlier pages left, now
+        elif state == DENIED:
+            self._pending.drop()
+            if before == GRANTED:
+                self._forget_stored_data()
+                self._consent.forget_grant()
+                if self._consent.mode == REQUIRED:
+                    self._user.restart_session()
+        if self.on_consent is not None:
+            self.on_consent(state)
 
     def _forget_stored_data(self) -> None:
         self._user.forget_stored_session()
@@ -256,10 +239,22 @@ class Tracker:
         nothing is sent. Returns an awaitable of the SendOutcome, or of None (no request)
         while opted out or when the browser refuses tracking. In a running event loop (a
         page) delivery starts at once, awaited or not."""
-        delivery = self._require_init()
+        self._require_init()
         batch, encoded = prepare_batch(activities, self._user)
-        if self.is_opted_out or self._page.tracking_refused():
-            return self._schedule(_nothing())
+        state = self.consent
+        if state == GRANTED:
+            return self._deliver(batch, encoded)
+        held = self._pending.hold(batch, encoded) if state != DENIED else None
+        if held is not None:
+            return self._schedule(held.outcome())
+        if state != DENIED:
+            self._report(ConsentError(self._pending.overflow(len(batch))))
+        return self._schedule(_nothing())
+
+    def _deliver(
+        self, batch: list[dict[str, object]], encoded: Any
+    ) -> Awaitable[SendOutcome | None]:
+        delivery = self._require_init()
         ticket = delivery.enqueue(batch, encoded)  # persisted before anything can lose it
         if ticket.waiter is not None and ticket.entry_id == self._delivering:
             return ticket.waiter  # appended to an entry whose first send started its delivery
@@ -298,8 +293,7 @@ class Tracker:
         return self._tab
 
     def _healthy_until(self) -> float:
-        """Until when a page-hide flush may hand off never-failed entries, or 0
-        (docs/delivery.md)."""
+        """Until when a page-hide flush may hand off never-failed entries, or 0."""
         return self._delivery.healthy_until() if self._delivery is not None else 0.0
 
     def _flush_on_unload(self) -> int:
@@ -327,4 +321,4 @@ class Tracker:
         return self._delivery
 
     def _may_persist(self) -> bool:
-        return not self.is_opted_out and not self._page.tracking_refused()
+        return self.consent == GRANTED

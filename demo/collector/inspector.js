@@ -7,6 +7,7 @@
   let lastId = 0;
   let activityCount = 0;
   const profileOf = new Map(); // activity id -> profile id
+  const sessions = new Map(); // session id -> {activities, consent}
 
   const $ = (id) => document.getElementById(id);
 
@@ -83,13 +84,37 @@
       const body = $("activities");
       for (const item of page) {
         body.prepend(activityRow(item)); // newest on top
+        noteSession(item.activity || {});
         lastId = Math.max(lastId, item.id);
         activityCount += 1;
       }
       $("activity-count").textContent = String(activityCount);
+      showSessions();
       $("no-activities").hidden = true;
       if (page.length < 1000) return;
     }
+  }
+
+  // Each session's consent: the state of its latest "consent" activity (the storefront's
+  // receipt), or "not asked" when it has none.
+  function noteSession(a) {
+    const sid = show(((a.user || {}).identities || {}).sessionid || "?");
+    const entry = sessions.get(sid) || { activities: 0, consent: "not asked" };
+    entry.activities += 1;
+    if (a.action === "consent" && a.target && a.target.state) entry.consent = show(a.target.state);
+    sessions.set(sid, entry);
+  }
+
+  function showSessions() {
+    const rows = [];
+    for (const [sid, entry] of sessions) {
+      const tr = el("tr");
+      tr.append(el("td", "mono", sid), el("td", "mono", entry.activities));
+      tr.append(el("td", "consent " + entry.consent.replace(/\W/g, "-"), entry.consent));
+      rows.push(tr);
+    }
+    $("sessions").replaceChildren(...rows.reverse());
+    $("session-count").textContent = String(sessions.size);
   }
 
   function profileCard(p) {

@@ -28,3 +28,15 @@ window.addEventListener("xo:error", (event) => {
   document.body.append(toast);
   setTimeout(() => toast.remove(), 5000);
 });
+
+// Consent: show the SDK's state, and record each decision as a "consent" activity (a consent
+// receipt) while consent holds: right after a grant, and just before a refusal (cmp.js asks
+// for it), so the inspector can show each session's consent.
+window.xo.consent.listen(async () => {
+  await window.xo.ready;
+  document.getElementById("xo-consent").textContent = await window.xo.activity.getConsent();
+});
+const receipt = (state) => window.xo.activity.send({ action: "consent", target: { state, platform: "tcf" } });
+window.addEventListener("democmp:granted", () => receipt("granted"));
+window.demoBeforeRefusal = () =>
+  Promise.race([receipt("withdrawn"), new Promise((resolve) => setTimeout(resolve, 2000))]);

@@ -291,7 +291,9 @@ def attribute(element: Any, name: str) -> str | None:
 def main() -> Storefront:
     """Boot: init the SDK, load the catalog, restore the login, listen, show the page."""
     origin = str(js.window.location.origin)
-    activity.init(TRACKER_KEY, collect_url=f"{origin}/xo-relay", session_cookie=True)
+    activity.init(
+        TRACKER_KEY, collect_url=f"{origin}/xo-relay", session_cookie=True, consent="required"
+    )
     storefront = Storefront(Shop(products=load_catalog(origin)))
     storefront.restore_login()
     storefront.listen()

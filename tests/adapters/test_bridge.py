@@ -135,3 +135,15 @@ def test_other_refused_writes_are_a_warning() -> None:
     bridge.receive({"xo": "failed", "key": "attraqtoutbox:1", "message": "full"})
     assert [m["xo"] for m in posted] == ["warn"]
     assert "attraqtoutbox:1" in posted[0]["message"]
+
+
+def test_the_pages_consent_verdict_reaches_the_worker_and_its_state_goes_back() -> None:
+    """A `consent` message from the page decides for the worker's Tracker, which posts its own
+    state back: pending at init in the opt-in mode (nothing written), then granted."""
+    posted, bridge, tracker = worker()
+    tracker.init("key", consent="required")
+    assert [m for m in posted if m["xo"] == "set"] == []
+    bridge.receive({"xo": "consent", "verdict": "granted"})
+    assert tracker.consent == "granted"
+    assert [m["state"] for m in posted if m["xo"] == "consent"] == ["pending", "granted"]
+    assert [m["key"] for m in posted if m["xo"] == "set"] == ["attraqtsessionid"]

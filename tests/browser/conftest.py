@@ -47,3 +47,14 @@ def network(context: BrowserContext) -> Iterator[Network]:
     guard = Network().install(context)
     yield guard
     assert guard.blocked == [], f"requests left 127.0.0.1: {guard.blocked}"
+
+
+@pytest.fixture(scope="session")
+def other_site(bundle_dir: Path) -> Iterator[StaticSite]:
+    """A second local site (another port: another origin) serving the bundle too, for pages
+    framed cross-origin."""
+    server = StaticSite()
+    server.mount(BUNDLE_PREFIX, bundle_dir)
+    server.start()
+    yield server
+    server.stop()

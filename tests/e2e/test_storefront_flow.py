@@ -27,7 +27,7 @@ from tests.support.browser import Network, wait_for
 
 CUSTOMER = "cust-ada"
 PRICES = {p["id"]: p["price"] for p in load_catalog()["products"]}
-ANONYMOUS_COUNT = 7  # see the comments in the test: what each step sends
+ANONYMOUS_COUNT = 8  # see the comments in the test: what each step sends
 LOGGED_IN_COUNT = 19
 AFTER_LOGOUT_COUNT = 4
 SCREENSHOTS = os.environ.get("XO_WEB_SCREENSHOTS")
@@ -76,11 +76,12 @@ def shot(page: Page, name: str) -> None:
 
 
 def summary(rows: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
-    """(action, product or path) counts of stored activities."""
+    """(action, product, path or consent state) counts of stored activities."""
     out: Counter[tuple[str, str]] = Counter()
     for row in rows:
         target = row["activity"]["target"]
-        out[(row["activity"]["action"], target.get("product") or target.get("pathToPage"))] += 1
+        what = target.get("product") or target.get("pathToPage") or target.get("state")
+        out[(row["activity"]["action"], what)] += 1
     return out
 
 
@@ -103,9 +104,15 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
     page.on("websocket", lambda ws: websockets.append(ws.url))
     page.set_viewport_size({"width": 1280, "height": 860})
 
-    # -- anonymous browsing (7 activities) -------------------------------------------------
+    # -- consent, anonymous browsing (8 activities) ----------------------------------------
     page.goto(origin + "/")
-    wait_for(page, "window.demoReady === true", boot_timeout_ms)  # view /
+    wait_for(page, "window.demoReady === true", boot_timeout_ms)  # view /, held: no consent yet
+    expect(page.locator("#xo-consent")).to_have_text("pending")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('attraqt'))") == []
+    assert demo_server.get_json("/api/activities") == []
+    assert page.context.cookies() == []  # nor the session cookie
+    page.locator(".cmp-banner [data-cmp=accept]").click()  # the held view /, consent granted
+    expect(page.locator("#xo-consent")).to_have_text("granted")
     page.evaluate("window.__noReload = 'still here'")
     anonymous_session = session_id(page)
     assert panel_identities(page) == {"sessionid": anonymous_session}
@@ -195,6 +202,7 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
 
     assert summary(anonymous_rows) == Counter(
         {
+            ("consent", "granted"): 1,
             ("view", "/"): 2,
             ("click", "p-1"): 1,
             ("view", "p-1"): 1,
@@ -234,6 +242,8 @@ def test_happy_flow_is_stitched_into_one_customer_profile(
         assert row["trackerKey"] == "demo"
         assert "timestamp" not in activity
         assert activity["user"]["identities"]["sessionid"] == row["sessionId"]
+        if activity["action"] == "consent":
+            assert activity["target"] == {"state": "granted", "platform": "tcf"}
         if activity["action"] == "view":
             assert set(activity["target"]) in ({"product"}, {"pathToPage"})
     for row in logged_in_rows:

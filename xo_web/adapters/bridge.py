@@ -8,7 +8,8 @@ synchronously, so the page (``xo.js``) owns storage and talks to the worker by m
 Messages are plain objects ``{"xo": <kind>, ...}``.
 
 page → worker
-    ``attach`` {snapshot, refused, online}: the page's ``attraqt*`` keys, DNT/GPC, onLine;
+    ``attach`` {snapshot, refused, online, consent}: the page's ``attraqt*`` keys, DNT/GPC,
+    onLine, the consent platforms' verdict; ``consent`` {verdict}: that verdict changed;
     ``call`` {id, name, args}: a page-JS call of ``xo.activity`` (JS name);
     ``changed`` {key, value, seq}: ``key`` now holds ``value`` (None: removed) in the page's
     localStorage, read after the page applied the worker's writes up to ``seq`` (another tab
@@ -23,7 +24,9 @@ worker → page
     ``sync`` {id, snapshot}: answer once the writes before are applied; ``ready``
     {tab, endpoint, trackerKey}: init ran, page JS may call;
     ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
-    ``report`` {detail}. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
+    ``report`` {detail}; ``consent`` {state}: the SDK's consent state ("pending", "granted",
+    "denied"), so the page stores nothing at page hide before a grant. ``set``, ``ready`` and
+    ``outcome`` also carry ``healthyUntil``: until
     when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
     (the healthy channel of docs/delivery.md, judged by the worker, which makes the
     requests); 0: not now.
@@ -174,6 +177,7 @@ class WorkerBridge:
         """Answer page calls with ``tracker``."""
         self._tracker = tracker
         self._facade = Facade(tracker)
+        tracker.on_consent = lambda state: self._post({"xo": "consent", "state": state})
         self.storage.healthy_until = tracker._healthy_until
 
     def announce(self, *, live: bool = False) -> None:
@@ -211,6 +215,8 @@ class WorkerBridge:
             self._refused(str(message.get("key")), str(message.get("message")))
         elif kind == "call":
             self._call(message)
+        elif kind == "consent" and self._tracker is not None:
+            self._tracker.set_page_consent(str(message.get("verdict")))
         elif kind == "synced" and self.on_synced is not None:
             self.on_synced(message)
 

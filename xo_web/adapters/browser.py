@@ -16,6 +16,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsException, create_once_callable, create_proxy, jsnull
 
+from xo_web.adapters.consent import listen_for_consent
 from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
 from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
@@ -219,6 +220,7 @@ def create_tracker() -> Tracker:
     )
     tracker._on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)
+    listen_for_consent(tracker)
     return tracker
 
 
@@ -294,6 +296,9 @@ def _inject_loader(dispatch: Any) -> None:
 
     def loaded(_event: Any) -> None:
         js.window.xo.__attach(dispatch)
+        from xo_web import activity
+
+        listen_for_consent(activity)
 
     on_load = create_proxy(loaded)
     _kept_alive.append(on_load)

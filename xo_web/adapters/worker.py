@@ -47,6 +47,7 @@ def _message(data: Any) -> dict[str, Any]:
     """Convert one page message to Python; call arguments depth-limited like the main thread."""
     message = {name: _field(data, name) for name in ("xo", "id", "name", "key", "value", "seq")}
     message["online"] = _field(data, "online")
+    message["verdict"] = _field(data, "verdict")
     message["message"] = _field(data, "message")
     snapshot = _field(data, "snapshot")
     if snapshot is not None:
@@ -76,6 +77,8 @@ def _start(port: Any, attach: Any) -> Tracker:
     cookies = SessionCookieMirror(storage, PageCookies(post))  # the page writes the cookie
     tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
     tracker._on_init = bridge.announce
+    verdict = _field(attach, "consent")
+    tracker.set_page_consent(str(verdict) if isinstance(verdict, str) else "none")
     bridge.serve(tracker)
 
     def on_message(event: Any) -> None:

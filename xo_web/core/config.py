@@ -26,6 +26,32 @@ class TrackerConfig:
     timeout_s: float
 
 
+class ConfiguredApi:
+    """The read-only views of a Tracker's configuration, over its `_config`."""
+
+    _config: TrackerConfig | None
+
+    @property
+    def is_initialized(self) -> bool:
+        """True once init() has succeeded."""
+        return self._config is not None
+
+    @property
+    def tracker_key(self) -> str | None:
+        """The tracker key given to init(), or None before it."""
+        return self._config.tracker_key if self._config else None
+
+    @property
+    def region(self) -> str | None:
+        """The region given to init(), or None before it."""
+        return self._config.region if self._config else None
+
+    @property
+    def endpoint(self) -> str | None:
+        """The collector URL activities are posted to, or None before init()."""
+        return self._config.endpoint if self._config else None
+
+
 def make_config(
     tracker_key: object,
     region: object = "eu",

@@ -9,6 +9,7 @@ rejected call changes nothing. The state holds copies, never the caller's object
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from xo_web.core.keys import SESSION_STORAGE_KEY
 from xo_web.core.ports import IdFactory, Storage
@@ -27,6 +28,54 @@ from xo_web.wire import (
 )
 
 USER_PARTS = ("identities", "segments", "traits")
+
+
+class UserApi:
+    """The public user methods of a Tracker (docs/api.md), over its `_user` UserState."""
+
+    _user: "UserState"
+
+    @property
+    def user(self) -> dict[str, Any]:
+        """A copy of the user: {"identities": {...}, "segments": [...], "traits": {...}}."""
+        return self._user.snapshot()
+
+    @property
+    def session_id(self) -> str:
+        """The session id (also `user["identities"]["sessionid"]`)."""
+        return self._user.session_id
+
+    def add_user_identity(self, repository: str, identity: str) -> None:
+        """Add or replace one identity; the repository name is case-insensitive."""
+        self._user.add_identity(repository, identity)
+
+    def set_user_identities(self, identities: Mapping[str, str]) -> None:
+        """Replace all identities; the session id stays unless `identities` gives one."""
+        self._user.set_identities(identities)
+
+    def add_user_segment(self, segment: str) -> None:
+        """Add a segment (no duplicates)."""
+        self._user.add_segment(segment)
+
+    def set_user_segments(self, segments: Sequence[str]) -> None:
+        """Replace all segments (duplicates dropped)."""
+        self._user.set_segments(segments)
+
+    def add_user_trait(self, key: str, value: Scalar) -> None:
+        """Add or replace one trait: a string, a finite number or a boolean."""
+        self._user.add_trait(key, value)
+
+    def set_user_traits(self, traits: Mapping[str, Scalar]) -> None:
+        """Replace all traits."""
+        self._user.set_traits(traits)
+
+    def set_user(self, user: Mapping[str, object]) -> None:
+        """Replace the whole user at once (identities, segments, traits, each optional)."""
+        self._user.set_user(user)
+
+    def clear_user(self) -> None:
+        """Empty the user and start a new session id (e.g. on logout)."""
+        self._user.clear()
 
 
 class UserState:
@@ -71,6 +120,10 @@ class UserState:
         session_id = self.session_id  # loading may replace a malformed stored value
         if self._may_persist():
             self._storage.set(SESSION_STORAGE_KEY, session_id)
+
+    def restart_session(self) -> None:
+        """Start a new session id in memory (stored at the next grant): after a withdrawal."""
+        self._session_id = self._new_id()
 
     def forget_stored_session(self) -> None:
         """Remove the stored session id (the in-memory one stays for this page)."""

@@ -25,6 +25,8 @@ _INIT_KEYS = {
     "timeoutS": "timeout_s",
     "personalDataGuard": "personal_data_guard",
     "delivery": "delivery",
+    "consent": "consent",
+    "consentBuffer": "consent_buffer",
     "sessionCookie": "session_cookie",
 }
 

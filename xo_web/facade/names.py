@@ -38,6 +38,7 @@ ACTIVITY_METHODS: tuple[MethodName, ...] = (
     MethodName("getUser", "user", "getter"),
     MethodName("getSessionId", "session_id", "getter"),
     MethodName("isOptedOut", "is_opted_out", "getter"),
+    MethodName("getConsent", "consent", "getter"),
 )
 
 # Methods the pre-boot stub may queue: getters need a live SDK to answer.
@@ -47,7 +48,15 @@ QUEUEABLE_JS_NAMES: tuple[str, ...] = tuple(m.js for m in ACTIVITY_METHODS if m.
 # joins them, in this order, inside one function and fills in the names above. Statements run
 # in this order too; the function declarations of every part are visible to all of them.
 LOADER_SOURCES = Path(__file__).resolve().parent / "js"
-LOADER_PARTS: tuple[str, ...] = ("prelude", "stub", "bridge", "hide", "worker", "loader")
+LOADER_PARTS: tuple[str, ...] = (
+    "prelude",
+    "stub",
+    "consent",
+    "bridge",
+    "hide",
+    "worker",
+    "loader",
+)
 
 
 def loader_template() -> str:

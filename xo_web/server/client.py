@@ -10,15 +10,19 @@ an exception.
 
 from dataclasses import dataclass
 
-import httpcore2  # noqa: F401  (see below)
+import httpcore2
 import httpx2
 
-# httpx2 imports httpcore2 lazily, on the first Client(): that happened in the sender thread,
-# and a fork meanwhile (gunicorn preload_app, right after the master's first send) left the
-# child a half-imported httpcore2, so no sender there could ever make a client. Importing it
-# here does it in the importing thread, before any sender starts.
 from xo_web import __version__
 from xo_web.server.settings import SenderSettings
+
+# Fork safety (gunicorn preload_app: the master sends, then forks while its sender thread is
+# making its client). httpx2 imports httpcore2 lazily and each Client() loads the CA
+# certificates into a new SSL context; done in the sender thread, a fork in the middle left the
+# child a half-imported httpcore2, or an OpenSSL lock held forever (the child's sender then
+# hung in ssl.create_default_context). Both happen here instead, once, in the importing thread,
+# and every client shares the one context (an SSLContext is safe to share between threads).
+SSL_CONTEXT = httpcore2.default_ssl_context()
 
 HEADERS = {
     "Content-Type": "application/json",
@@ -47,12 +51,16 @@ def _limits() -> httpx2.Limits:
 
 def make_client(settings: SenderSettings) -> httpx2.Client:
     """Return the sender's pooled synchronous client."""
-    return httpx2.Client(timeout=_timeout(settings), limits=_limits(), headers=HEADERS)
+    return httpx2.Client(
+        timeout=_timeout(settings), limits=_limits(), headers=HEADERS, verify=SSL_CONTEXT
+    )
 
 
 def make_async_client(settings: SenderSettings) -> httpx2.AsyncClient:
     """Return the sender's pooled asyncio client (made inside the loop that uses it)."""
-    return httpx2.AsyncClient(timeout=_timeout(settings), limits=_limits(), headers=HEADERS)
+    return httpx2.AsyncClient(
+        timeout=_timeout(settings), limits=_limits(), headers=HEADERS, verify=SSL_CONTEXT
+    )
 
 
 def body_of(bodies: list[str]) -> bytes:

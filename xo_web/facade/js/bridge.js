@@ -30,7 +30,8 @@
   }
 
   function attachMessage() {
-    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false };
+    return { xo: "attach", snapshot: snapshot(), refused: refused(), online: navigator.onLine !== false,
+      consent: xo.consent.verdict() };
   }
 
   // Calls a page made through a worker that the worker had not yet taken (persisted) when
@@ -107,6 +108,7 @@
     // the page-hide flush, and the worker is told: once, and for the opt-out flag every time
     // (it reports that as a ConsentError; the opt-out holds for the page, as on the main thread).
     b.write = function (key, value) {
+      if (value === undefined) value = null; // Python's None arrives as undefined: a removal
       delete b.unsaved[key];
       try {
         if (value === null) localStorage.removeItem(key);
@@ -144,6 +146,8 @@
         if (call) m.error ? call.reject(new Error(m.error)) : call.resolve(m.value);
       } else if (m.xo === "sync") { // answered after every write posted before it
         post({ xo: "synced", id: m.id, seq: b.applied, snapshot: m.snapshot ? b.snapshot() : null });
+      } else if (m.xo === "consent") { // the worker SDK's own state (for the page-hide writes)
+        xo.consent.sdk(m.state);
       } else if (m.xo === "warn") {
         console.warn(m.message);
       } else if (m.xo === "report") {
@@ -160,6 +164,7 @@
     ["online", "offline"].forEach(function (name) {
       w.addEventListener(name, function () { post({ xo: "online", online: name === "online" }); });
     });
+    xo.consent.listen(function (verdict) { post({ xo: "consent", verdict: verdict }); });
     w.addEventListener("pagehide", function () { hide(b, changed); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") hide(b, changed);

@@ -1,6 +1,7 @@
 /*
  * xo_web loader for plain JavaScript pages, assembled by `xo-web build` from
- * xo_web/facade/js/ (header, prelude, stub, bridge, hide, worker, loader: one concern each).
+ * xo_web/facade/js/ (header, prelude, stub, consent, bridge, hide, worker, loader: one concern
+ * each).
  *
  *   <script src="/xo/xo.js" data-tracker-key="KEY" data-region="eu" async></script>
  *

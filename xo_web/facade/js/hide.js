@@ -8,14 +8,14 @@
   // (docs/delivery.md). Nothing is sent while the collector's Retry-After pause lasts; entries in backoff
   // are sent (the page is going).
   function hide(b, changed) {
-    if (b.unacked.length) {
+    if (b.unacked.length && xo.consent.mayStore()) { // never before consent (opt-in mode)
       b.pendingKey = b.pendingKey || PENDING + Date.now() + "-" + Math.random().toString(36).slice(2);
       try {
         localStorage.setItem(b.pendingKey, JSON.stringify(b.unacked.map(function (u) { return u.entry; })));
       } catch (error) { /* full or blocked: nothing more can be done synchronously */ }
     }
     var meta = b.meta;
-    if (!meta || !meta.tab || !meta.endpoint) return;
+    if (!meta || !meta.tab || !meta.endpoint || !xo.consent.mayStore()) return;
     var now = Date.now() / 1000, entries = [];
     var keys = ownKeys().filter(function (key) { return !(key in b.unsaved); });
     keys.concat(Object.keys(b.unsaved)).forEach(function (key) {

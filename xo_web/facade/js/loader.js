@@ -6,6 +6,8 @@
     trackerKey: data.trackerKey || null,
     region: data.region || null,
     collectUrl: data.collectUrl || null,
+    consent: data.consent || null,
+    consentBuffer: data.consentBuffer ? Number(data.consentBuffer) : null,
     sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
   // data-worker is a boolean attribute: present (any value but "false") starts worker mode.
