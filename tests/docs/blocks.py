@@ -27,6 +27,14 @@ SKIPPED: dict[tuple[str, str], str] = {
         "of xo_web; the Starlette recipe, which sets the same types and headers, is served and "
         "booted by tests/install/"
     ),
+    (
+        "docs/consent.md",
+        '<script src="https://cdn.cookielaw.org/scripttemplates/otSDKStub.js" '
+        'data-domain-script="…"></script>',
+    ): (
+        "loads OneTrust's script from its CDN, which no test may reach; the TCF signals such a "
+        "CMP gives are driven by tests/browser/test_consent.py"
+    ),
     ("docs/relay.md", "# asgi.py"): (
         "a Django project's asgi.py (needs the project's settings); the same mount is served by "
         "tests/server/relay/test_frameworks.py"
