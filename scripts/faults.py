@@ -17,6 +17,8 @@ reaches the collector even when its page dies right after. Scenarios:
 - ``consent``: the opt-in mode; sends held while pending, a grant, a withdrawal and a second
   grant while the collector flaps (scripts/faults_consent.py): lost 0, and no request while
   consent is not granted.
+- ``leave-during-boot``: visitors call the SDK while it boots and four pages in ten leave
+  before it is ready (scripts/faults_boot.py); each send must arrive with its own user.
 
 Prints a JSON object and a table per scenario: activities sent (transmissions, retries
 included), accepted by the collector, duplicated and lost. A loss through the one documented
@@ -41,6 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scripts.faults_boot import leave_during_boot
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import HttpRequest, HttpResponse, Locks
 from xo_web.errors import TransportError
@@ -55,7 +58,15 @@ from xo_web.testing import (
 )
 from xo_web.tracker import Tracker
 
-SCENARIOS = ("baseline", "hide-and-close", "two-tabs", "lock-refused", "opt-out-full", "consent")
+SCENARIOS = (
+    "baseline",
+    "hide-and-close",
+    "two-tabs",
+    "lock-refused",
+    "opt-out-full",
+    "consent",
+    "leave-during-boot",
+)
 STORAGE_QUOTA = 5 * 1024 * 1024  # bytes, as browsers count them
 
 
@@ -80,12 +91,14 @@ class Collector:
     rng: random.Random
     sent: Counter[str] = field(default_factory=Counter)
     accepted: Counter[str] = field(default_factory=Counter)
+    users: dict[str, object] = field(default_factory=dict)  # activity id -> its crmid
     answers: Counter[str] = field(default_factory=Counter)
     failed_keepalive: set[str] = field(default_factory=set)
     up: bool = True
 
     def _answer(self, request: HttpRequest) -> HttpResponse:
-        ids = [a["target"]["id"] for a in json.loads(request.body)]
+        activities = json.loads(request.body)
+        ids = [a["target"]["id"] for a in activities]
         self.sent.update(ids)
         roll = self.rng.random() if self.up else 0.35
         if roll < 0.30:
@@ -100,6 +113,8 @@ class Collector:
             failure = HttpResponse(429, {"retry-after": "3"}, "")
         else:
             self.accepted.update(ids)
+            for activity in activities:
+                self.users[activity["target"]["id"]] = activity["user"]["identities"].get("crmid")
             self.answers["200"] += 1
             return HttpResponse(200, {}, '{"profiles": {}}')
         if request.keepalive:
@@ -214,7 +229,10 @@ async def play(seed: int, count: int, scenario: str = "baseline") -> dict[str, A
     if scenario == "two-tabs":
         run.tabs.append(run.open())
     accepted_by_sdk: list[str] = []
-    for index in range(count):
+    expected_users: dict[str, str] = {}
+    if scenario == "leave-during-boot":
+        accepted_by_sdk, expected_users = await leave_during_boot(run, count)
+    for index in range(count if scenario != "leave-during-boot" else 0):
         activity_id = f"a{index:04d}"
         tab = run.tabs[index % len(run.tabs)]
         tab.send({"action": "view", "target": {"product": "p", "id": activity_id}})
@@ -251,6 +269,10 @@ async def play(seed: int, count: int, scenario: str = "baseline") -> dict[str, A
         "lost": len(lost),
         "lost_handed_off": len(handed),
         "invented": len(delivered - set(accepted_by_sdk)),
+        "wrong_user": sum(
+            k in run.collector.users and run.collector.users[k] != v
+            for k, v in expected_users.items()
+        ),
         "requests": sum(run.collector.answers.values()),
         "answers": dict(sorted(run.collector.answers.items())),
         "reloads": run.reloads,
@@ -301,6 +323,7 @@ def table(report: dict[str, Any]) -> str:
             ("duplicated", report["duplicated"]),
             ("lost", report["lost"]),
             ("  of which handed off", report["lost_handed_off"]),
+            ("sent with the wrong user", report["wrong_user"]),
             ("requests", report["requests"]),
         ]
         if report["scenario"] == "consent":
@@ -323,7 +346,10 @@ def failed(report: dict[str, Any]) -> bool:
         return not report["opt_out_kept_after_reload"]
     unexplained = report["lost"] - report["lost_handed_off"]
     not_granted = report.get("sent_while_not_granted", 0)
-    return bool(unexplained or report["invented"] or report["left_in_outbox"] or not_granted)
+    wrong = report.get("wrong_user", 0)
+    return bool(
+        unexplained or report["invented"] or report["left_in_outbox"] or not_granted or wrong
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,12 +30,15 @@ def test_scripted_fault_run_loses_nothing(seed: int) -> None:
     assert report["accepted"] == 300
 
 
-@pytest.mark.parametrize("scenario", ["hide-and-close", "two-tabs", "lock-refused"])
+@pytest.mark.parametrize(
+    "scenario", ["hide-and-close", "two-tabs", "lock-refused", "leave-during-boot"]
+)
 def test_each_field_scenario_loses_nothing(scenario: str) -> None:
     """Page hides during backoff, two tabs, a refusing lock service: nothing lost or invented."""
     faults = load()
     report = asyncio.run(faults.play(4, 300, scenario))
     assert (report["lost"], report["invented"], report["left_in_outbox"]) == (0, 0, 0)
+    assert report["wrong_user"] == 0
     assert faults.failed(report) is False
 
 

@@ -16,6 +16,7 @@ Tabs: `MemoryLocks` (shared Web Locks), `RefusingLocks` (a lock service that rej
 Ids: `SequentialIds`. The page: `QuietEnvironment`. xo_web's own tests use these too.
 """
 
+import asyncio
 import inspect
 import itertools
 import json
@@ -31,6 +32,7 @@ __all__ = [
     "START",
     "BrokenStorage",
     "FakeClock",
+    "GatedLocks",
     "Handler",
     "ManualTimer",
     "MemoryCookies",
@@ -41,6 +43,7 @@ __all__ = [
     "QuotaStorage",
     "RefusingLocks",
     "SequentialIds",
+    "TaskStorage",
 ]
 
 START = 1_800_000_000.0
@@ -89,6 +92,31 @@ class QuotaStorage(MemoryStorage):
         if used > self.limit_bytes:
             raise OSError(f"QuotaExceededError: {used} bytes needed, {self.limit_bytes} allowed")
         self.data[key] = value
+
+
+class TaskStorage(MemoryStorage):
+    """A MemoryStorage that knows when a task ends, as localStorage's adapter does: callbacks
+    given to `at_task_end` run at `end_task()`; `sets` counts the writes that reached it."""
+
+    def __init__(self, data: Mapping[str, str] | None = None) -> None:
+        super().__init__(data)
+        self.sets = 0
+        self.task_end: list[Callable[[], None]] = []
+
+    def at_task_end(self, callback: Callable[[], None]) -> None:
+        """Run `callback` at the next `end_task()`."""
+        self.task_end.append(callback)
+
+    def end_task(self) -> None:
+        """End the current task: run the callbacks given since the last end."""
+        callbacks, self.task_end = self.task_end, []
+        for callback in callbacks:
+            callback()
+
+    def set(self, key: str, value: str) -> None:
+        """Store `value` under `key`, counted."""
+        self.sets += 1
+        super().set(key, value)
 
 
 Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
@@ -210,6 +238,40 @@ class MemoryLocks:
             yield True
         finally:
             self.held.discard(name)
+
+
+class GatedLocks:
+    """Locks whose release waits at a gate while it is closed, like a worker's release round
+    trip to its page (``xo_web.adapters.synced``); the holder awaits the gate directly, so it
+    goes on in the very step after `open`, as on Python 3.12+ (3.11's ``wait_for`` adds one)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._gates: list[asyncio.Future[None]] = []
+
+    @property
+    def waiting(self) -> int:
+        """How many releases wait at the gate."""
+        return sum(not gate.done() for gate in self._gates)
+
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[bool]:
+        """Yield True; on release, wait while the gate is closed."""
+        try:
+            yield True
+        finally:
+            if self.closed:
+                gate = asyncio.get_running_loop().create_future()
+                self._gates.append(gate)
+                await gate
+
+    def open(self) -> None:
+        """Open the gate: waiting releases go on at the next step, later ones do not wait."""
+        self.closed = False
+        for gate in self._gates:
+            if not gate.done():
+                gate.set_result(None)
+        self._gates = []
 
 
 class RefusingLocks:

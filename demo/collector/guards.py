@@ -21,8 +21,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from demo.collector.errors import error_response, is_api_path
 
-# Loopback names only, and Starlette's TestClient's. Add the name you serve under, if any.
-DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "testserver")
+# Loopback names only. Add the name you serve under, if any (tests add TestClient's
+# "testserver" themselves, or use base_url="http://127.0.0.1").
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
 MAX_PATH_LENGTH = 2048
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -35,11 +35,15 @@ class BootPage:
 BOOT_PAGES: tuple[BootPage, ...] = (
     BootPage("bare", "bare loadPyodide()"),
     BootPage("xo", "xo.js default mode", baseline="bare"),
-    BootPage("pyscript", "PyScript main thread + xo_web", baseline="bare"),
+    BootPage("pyscript-bare", "bare PyScript (no packages)"),
+    BootPage("pyscript", "PyScript main thread + xo_web", baseline="pyscript-bare"),
     BootPage("xo-worker", "xo.js worker mode", baseline="bare", requires="worker"),
     BootPage("pyscript-worker", "PyScript worker + xo_web", baseline="bare", requires="worker"),
     BootPage("reference", "official JS SDK"),
 )
+
+# The pages booted again under a plain static server (no Cache-Control, nothing compressed).
+PLAIN_BOOT_PAGES = ("bare", "xo", "xo-worker")
 
 # Pages of the per-call figure: (xo_web page, JS SDK page) for each way of answering fetch.
 CALL_PAGES = {

@@ -18,15 +18,18 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from scripts.bench import boot, burst, calls, catalog, firstvisit, report, steps
+from scripts.bench import boot, burst, calls, catalog, firstvisit, report, steps, tasks
 from scripts.bench.browser import ROOT, Session, launch_options
 from scripts.bench.server import serve
+from xo_web.bundler.compress import compress_tree
 
-PARTS = ("boot", "steps", "calls", "burst")
+PARTS = ("boot", "plain", "steps", "calls", "tasks", "burst")
 TARGETS = {
     "xo_own_blocking_warm_ms": "≈ 100 on top of bare Pyodide's",
     "boot_ratio_warm": "≤ 1.15 (stretch 1.05)",
     "send_own_cost_ratio_stub": "≤ 5 (stretch 3)",
+    "worker_boot_ratio_warm": "≤ 1.25 (bench server and plain server)",
+    "first_visit_wire_ratio": "≤ 1.10 (all calls on the fast path)",
 }
 
 
@@ -85,7 +88,18 @@ def _run_parts(
                 }
         roots = {"/xo/": bundle, "/bench/": catalog.PAGES_DIR, "/reference/": reference}
         paths = {name: r.first_visit_paths for name, r in runs.items()}
-        out["first_visit_bytes"] = firstvisit.first_visit(paths, roots)
+        wire = session.server.traffic.wire_bytes
+        out["first_visit_bytes"] = firstvisit.first_visit(paths, roots, wire)
+    if "plain" in parts:
+        names = catalog.PLAIN_BOOT_PAGES
+        pages = [p for p in catalog.BOOT_PAGES if p.name in names]
+        pages = [p for p in pages if catalog.available(p, manifest)]
+        log(f"boot under a plain static server: {', '.join(p.name for p in pages)}")
+        with serve(catalog.PAGES_DIR, bundle, reference, plain=True) as plain_server:
+            plain_session = Session(session.browser, plain_server)
+            runs = boot.run_boot(plain_session, pages, args.runs, log)
+            session.escaped.extend(plain_session.escaped)
+        out["boot_plain_server"] = boot.summarise(pages, runs)
     if "steps" in parts:
         log(f"steps: xo.js's boot step by step, warm, {args.runs} runs")
         out["boot_steps"] = steps.run_steps(session, args.runs, log)
@@ -94,6 +108,9 @@ def _run_parts(
         for mode in catalog.CALL_PAGES:
             log(f"calls ({mode}): {args.calls} sends per round, {args.runs} rounds")
             out["calls"][mode] = calls.run_calls(session, mode, args.runs, args.calls, log)
+    if "tasks" in parts:
+        log(f"tasks: one send per task and 10 per task, {tasks.TASKS} tasks, {args.runs} rounds")
+        out["tasks"] = tasks.run_tasks(session, args.runs, log)
     if "burst" in parts:
         log(f"burst: {args.burst} sends to the sink")
         out["burst"] = burst.run_burst(session, args.burst, args.burst_budget)
@@ -117,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="xo-bench-") as tmp:
         reference = Path(tmp) / "reference"
         build_reference(reference)
+        compress_tree(reference)  # served compressed, as the bundle is
         isolated = frozenset(catalog.isolated_files())
         with (
             serve(catalog.PAGES_DIR, bundle, reference, isolated) as server,

@@ -58,8 +58,10 @@ def boot_rows(boot: dict[str, Any], labels: dict[str, str]) -> list[Row]:
             fig, vs = entry[phase], entry[phase]["vs_baseline"]
             base = boot[vs["baseline"]][phase]
             target = ""
-            if name == "xo" and phase == "warm":
-                target = "≤ 1.15x (stretch 1.05x)"
+            if name in ("xo", "pyscript") and phase == "warm":
+                target = "≤ 1.15x (stretch 1.08x)"
+            if name == "xo-worker" and phase == "warm":
+                target = "≤ 1.25x"
             rows.append(
                 (
                     f"boot to ready, {phase}: {entry['label']}",
@@ -167,15 +169,36 @@ def other_rows(report: dict[str, Any]) -> list[Row]:
     """Rows of the first-visit bytes and the burst."""
     rows: list[Row] = []
     fv = report.get("first_visit_bytes")
-    if fv:
-        for kind in ("raw", "gzip6"):
+    labels = {
+        "bare": "bare Pyodide",
+        "xo": "xo.js page",
+        "xo_without_pydantic": "xo.js page without pydantic's wheels (computed)",
+        "pyscript-bare": "bare PyScript (no packages)",
+        "pyscript": "PyScript page + xo_web",
+        "reference": "official JS SDK page",
+    }
+    for name, label in labels.items():
+        if fv and name in fv:
+            entry = fv[name]
             rows.append(
                 (
-                    f"first-visit bytes ({kind}): xo.js page",
-                    _n(fv["xo"][kind]),
-                    f"bare {_n(fv['bare'][kind])} + wheels {_n(fv['wheels'][kind])}",
-                    _r(fv[f"ratio_vs_bare_plus_wheels_{kind}"]),
-                    "",
+                    f"first-visit bytes on the wire (recipe, br): {label}",
+                    _n(entry["wire"]),
+                    f"bare Pyodide {_n(fv['bare']['wire'])}; raw {_n(entry['raw'])}",
+                    _r(entry.get("ratio_vs_bare")),
+                    "≤ 1.10x" if name in ("xo_without_pydantic", "xo") else "",
+                )
+            )
+    for shape, label in (("single", "one send per task"), ("burst10", "10 sends in one task")):
+        fig = report.get("tasks", {}).get(shape)
+        if fig:
+            rows.append(
+                (
+                    f"send() µs per send, {label} (fetch stubbed, span to the task's end)",
+                    f"{_n(fig['xo_us_per_send'], ' µs', 1)}",
+                    f"JS SDK {_n(fig['reference_us_per_send'], ' µs', 1)}",
+                    _r(fig["ratio"]),
+                    "≤ 5x (stretch 3x)",
                 )
             )
     burst = report.get("burst")
@@ -217,8 +240,14 @@ def table(report: dict[str, Any]) -> str:
     """Return the report as an aligned text table."""
     boot = report.get("boot", {})
     labels = {name: entry["label"] for name, entry in boot.items()}
+    plain = {
+        name: {**entry, "label": f"{entry['label']} [plain static server]"}
+        for name, entry in report.get("boot_plain_server", {}).items()
+    }
+    plain_labels = {name: entry["label"] for name, entry in plain.items()}
     rows = [
         *boot_rows(boot, labels),
+        *boot_rows(plain, plain_labels),
         *steps_row(report),
         *call_rows(report.get("calls", {})),
         *other_rows(report),

@@ -1,10 +1,13 @@
 """The bench's one local origin: uvicorn on 127.0.0.1 (free port) in a thread.
 
-Routes: ``/bench/*`` the page files of ``pages/`` (``no-cache``), ``/xo/*`` the bundle and
-``/reference/*`` the reference JS SDK (Starlette ``StaticFiles``: ETag, Last-Modified, 304s,
-plus ``Cache-Control: public, max-age=3600``, the same for every page), and ``POST
-/sink/{key}``, a counting collector that answers ``{"profiles": {}}`` at once. Every request
-path is logged (for the first-visit bytes); nothing here is routed through Playwright.
+Routes: ``/bench/*`` the page files of ``pages/`` (``no-cache``), ``/xo/*`` the bundle through
+the Starlette recipe (``xo_web.bundler.static.BundleFiles``: the build's ``.br``/``.gz``,
+``immutable``), ``/reference/*`` the reference JS SDK (``StaticFiles``, ``max-age=3600``,
+compressed copies written at start as for the bundle), and ``POST /sink/{key}``, a counting
+collector that answers ``{"profiles": {}}`` at once. ``plain=True`` serves ``/xo/`` and
+``/reference/`` as a plain static server does instead: Last-Modified and ETag, no
+Cache-Control, nothing compressed. Every request path is logged, and the bytes each response
+put on the wire (for the first-visit bytes); nothing here is routed through Playwright.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from xo_web.bundler.static import BundleFiles
 
 CACHE_CONTROL = "public, max-age=3600"
 CONTENT_TYPES = {
@@ -46,16 +51,29 @@ class Files(StaticFiles):
     """StaticFiles with exact MIME types and one Cache-Control for every file."""
 
     def __init__(
-        self, directory: Path, cache_control: str, isolated: frozenset[str] = frozenset()
+        self,
+        directory: Path,
+        cache_control: str,
+        isolated: frozenset[str] = frozenset(),
+        gz: bool = False,
     ) -> None:
         super().__init__(directory=directory)
         self.cache_control = cache_control
         self.isolated = isolated
+        self.gz = gz  # serve a file's .gz copy (the reference SDK's) when the client takes it
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         """Serve ``path`` with the bench's headers."""
-        response = await super().get_response(path, scope)
-        response.headers["Cache-Control"] = self.cache_control
+        accepts = b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b"")
+        copy = Path(str(self.directory)) / (path + ".gz")
+        if self.gz and self.cache_control and accepts and copy.is_file():
+            response: Response = await super().get_response(path + ".gz", scope)
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Vary"] = "Accept-Encoding"
+        else:
+            response = await super().get_response(path, scope)
+        if self.cache_control:
+            response.headers["Cache-Control"] = self.cache_control
         suffix = Path(path).suffix
         if suffix in CONTENT_TYPES and response.status_code == 200:
             response.headers["Content-Type"] = CONTENT_TYPES[suffix]
@@ -69,6 +87,7 @@ class Traffic:
     """What the server saw: request paths (in order) and activities received by the sink."""
 
     paths: list[str] = field(default_factory=list)
+    wire_bytes: dict[str, int] = field(default_factory=dict)  # path -> body bytes last sent
     sunk: int = 0
     sunk_by_key: dict[str, int] = field(default_factory=dict)
     posts: int = 0
@@ -96,7 +115,12 @@ def count_activities(body: bytes) -> int:
 
 
 def build_app(
-    pages: Path, bundle: Path, reference: Path, traffic: Traffic, isolated: frozenset[str]
+    pages: Path,
+    bundle: Path,
+    reference: Path,
+    traffic: Traffic,
+    isolated: frozenset[str],
+    plain: bool = False,
 ) -> ASGIApp:
     """Return the bench's ASGI app, wrapped so every request path is logged in ``traffic``."""
 
@@ -113,15 +137,27 @@ def build_app(
         routes=[
             Route("/sink/{tracker_key}", sink, methods=["POST"]),
             Mount("/bench", app=Files(pages, "no-cache", isolated)),
-            Mount("/xo", app=Files(bundle, CACHE_CONTROL)),
-            Mount("/reference", app=Files(reference, CACHE_CONTROL)),
+            Mount("/xo", app=Files(bundle, "") if plain else BundleFiles(directory=bundle)),
+            Mount("/reference", app=Files(reference, "" if plain else CACHE_CONTROL, gz=True)),
         ]
     )
 
     async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            traffic.paths.append(str(scope["path"]))
-        await app(scope, receive, send)
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path = str(scope["path"])
+        traffic.paths.append(path)
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = dict(message.get("headers", []))
+                length = headers.get(b"content-length")
+                if length is not None:
+                    traffic.wire_bytes[path] = int(length)
+            await send(message)
+
+        await app(scope, receive, counted)
 
     return logged
 
@@ -140,7 +176,11 @@ class Server:
 
 @contextmanager
 def serve(
-    pages: Path, bundle: Path, reference: Path, isolated: frozenset[str] = frozenset()
+    pages: Path,
+    bundle: Path,
+    reference: Path,
+    isolated: frozenset[str] = frozenset(),
+    plain: bool = False,
 ) -> Iterator[Server]:
     """Run the bench app on 127.0.0.1 in a thread for the duration of the block."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -148,7 +188,7 @@ def serve(
     sock.bind(("127.0.0.1", 0))
     origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
     traffic = Traffic()
-    app = build_app(pages, bundle, reference, traffic, isolated)
+    app = build_app(pages, bundle, reference, traffic, isolated, plain)
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
     )

@@ -147,3 +147,26 @@ def test_the_pages_consent_verdict_reaches_the_worker_and_its_state_goes_back() 
     assert tracker.consent == "granted"
     assert [m["state"] for m in posted if m["xo"] == "consent"] == ["pending", "granted"]
     assert [m["key"] for m in posted if m["xo"] == "set"] == ["attraqtsessionid"]
+
+
+def test_a_call_that_fails_unexpectedly_is_still_answered() -> None:
+    """Any exception inside a call becomes a failed answer, so the page's Promise settles."""
+    posted, bridge, tracker = worker()
+
+    def broken(_segment: str) -> None:
+        raise RuntimeError("a bug")
+
+    tracker.add_user_segment = broken  # type: ignore[method-assign,assignment]
+    bridge.receive({"xo": "call", "id": 7, "name": "addUserSegment", "args": ["s"]})
+    [reply] = [m for m in posted if m["xo"] == "answer"]
+    assert (reply["id"], reply["ok"], reply["kind"]) == (7, False, "Error")
+    assert "a bug" in reply["message"]
+
+
+def test_an_answer_to_a_setter_carries_the_user_for_the_page_hand_over() -> None:
+    """The page keeps the latest user, so a send it hands over is replayed with it."""
+    posted, bridge, tracker = worker()
+    tracker.init("key")
+    bridge.receive({"xo": "call", "id": 1, "name": "addUserIdentity", "args": ["crmId", "c-1"]})
+    [reply] = [m for m in posted if m["xo"] == "answer"]
+    assert reply["user"]["identities"]["crmid"] == "c-1"

@@ -111,3 +111,68 @@ def test_a_lock_held_elsewhere_asks_the_page_nothing() -> None:
 
     assert asyncio.run(run()) is False
     assert page.posted == []
+
+
+class ManualPage(FakePage):
+    """A page that answers ``sync`` only when the test says so."""
+
+    def __init__(self) -> None:
+        super().__init__({}, answers=False)
+
+    def answer_all(self) -> None:
+        """Answer every ``sync`` posted so far."""
+        assert self.sync is not None
+        for message in [m for m in self.posted if m["xo"] == "sync"]:
+            snapshot = dict(self.storage) if message["snapshot"] else None
+            self.sync.answered({"xo": "synced", "id": message["id"], "seq": self.applied,
+                                "snapshot": snapshot})  # fmt: skip
+        self.posted = [m for m in self.posted if m["xo"] != "sync"]
+
+
+def manual() -> ManualPage:
+    """A ManualPage wired to a mirror by a PageSync."""
+    page = ManualPage()
+    page.sync = PageSync(page.post, MirrorStorage({}, page.post))
+    return page
+
+
+def test_a_lock_whose_refresh_the_page_does_not_answer_in_time_is_not_acted_on() -> None:
+    """A busy page leaves the mirror stale: the holder is told the lock is not usable now."""
+    page = manual()
+    assert page.sync is not None
+    locks = SyncedLocks(MemoryLocks(), page.sync)
+
+    async def run() -> bool:
+        async with locks.hold("attraqt-outbox") as held:
+            return held
+
+    assert asyncio.run(run()) is False
+
+
+def test_the_lock_is_let_go_only_once_the_page_applied_the_writes() -> None:
+    """A page slower than the refresh timeout still applies the writes before the release."""
+    page = manual()
+    assert page.sync is not None
+    inner = MemoryLocks()
+    locks = SyncedLocks(inner, page.sync)
+
+    async def run() -> list[bool]:
+        seen = []
+
+        async def hold() -> None:
+            async with locks.hold("attraqt-outbox") as held:
+                assert held is True
+
+        holding = asyncio.ensure_future(hold())
+        await asyncio.sleep(0)
+        page.answer_all()  # the refresh
+        while not page.posted:  # the release's round trip has begun
+            await asyncio.sleep(0)
+        await asyncio.sleep(1.2)  # longer than SYNC_TIMEOUT_S: the page is busy
+        seen.append("attraqt-outbox" in inner.held)
+        page.answer_all()
+        await holding
+        seen.append("attraqt-outbox" in inner.held)
+        return seen
+
+    assert asyncio.run(run()) == [True, False]

@@ -162,3 +162,14 @@ def test_unchanged_sources_reuse_the_compiled_cache(tmp_path: Path) -> None:
     second = build_bundle(tmp_path / "two", INPUTS)
     for wheel in (first / "pyodide").glob("*.whl"):
         assert wheel.read_bytes() == (second / "pyodide" / wheel.name).read_bytes()
+
+
+def test_the_wasm_and_scripts_ship_precompressed_and_the_wheels_do_not(bundle: Path) -> None:
+    """The runtime's wasm and modules get .br and .gz; deflated wheels (no gain) get neither."""
+    runtime = bundle / "pyodide"
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide-lock.json"):
+        assert (runtime / f"{name}.br").is_file(), name
+        assert (runtime / f"{name}.gz").is_file(), name
+    assert (bundle / "xo.js.br").is_file()
+    assert not list(runtime.glob("*.whl.*"))
+    assert (runtime / "pyodide.asm.wasm.br").stat().st_size < 0.35 * 9_000_000

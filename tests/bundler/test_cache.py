@@ -61,3 +61,18 @@ def test_offline_fill_refuses_an_altered_tarball(seeded: Cache) -> None:
     seeded.tarball(PYODIDE_NPM).write_bytes(b"tampered")
     with pytest.raises(IntegrityError, match="sha512"):
         seeded.fill(offline=True)
+
+
+def test_a_file_changed_in_the_extracted_tree_is_restored_from_the_tarball(
+    seeded: Cache,
+) -> None:
+    """The extracted runtime is checked against its verified tarball, not trusted on its
+    marker: an altered file is replaced by the tarball's before a build reads it."""
+    inputs = seeded.fill(offline=True)
+    loader = inputs.node_modules / "pyodide" / "pyodide.mjs"
+    original = loader.read_bytes()
+    loader.write_bytes(b"export const altered = true;")
+    (inputs.node_modules / "pyodide" / "extra.js").write_text("added")
+    seeded.fill(offline=True)
+    assert loader.read_bytes() == original
+    assert not (inputs.node_modules / "pyodide" / "extra.js").exists()

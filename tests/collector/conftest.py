@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from demo.collector.app import create_app
+from demo.collector.guards import DEFAULT_ALLOWED_HOSTS
 
 from .helpers import JSON_HEADERS, STOREFRONT
 
@@ -28,7 +29,11 @@ def app_factory(data_dir: Path) -> Callable[..., Starlette]:
     """Build a collector app over the test's data dir (keyword overrides allowed)."""
 
     def build(**overrides: Any) -> Starlette:
-        options: dict[str, Any] = {"data_dir": data_dir, "allowed_origins": [STOREFRONT]}
+        options: dict[str, Any] = {
+            "data_dir": data_dir,
+            "allowed_origins": [STOREFRONT],
+            "allowed_hosts": [*DEFAULT_ALLOWED_HOSTS, "testserver"],  # TestClient's Host
+        }
         options.update(overrides)
         return create_app(**options)
 

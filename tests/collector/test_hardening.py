@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from demo.collector import profiles
+from demo.collector.app import create_app
 from demo.collector.stitching import stitch
 from demo.collector.store import ActivityStore
 from demo.server import create_demo_app
@@ -67,11 +68,16 @@ def test_foreign_host_header_is_refused(client: TestClient, host: str) -> None:
     assert client.get("/api/faults").json() == {"pending": []}
 
 
-def test_allowed_hosts_are_configurable(app_factory: Callable[..., Starlette]) -> None:
-    """Loopback names (IPv6 too) are served by default; allowed_hosts replaces the list."""
+def test_allowed_hosts_are_configurable(
+    app_factory: Callable[..., Starlette], tmp_path: Path
+) -> None:
+    """Loopback names (IPv6 too) are served by default, "testserver" is not; allowed_hosts
+    replaces the list."""
     with TestClient(app_factory()) as client:
         for host in ["127.0.0.1:8000", "localhost", "[::1]:8000"]:
             assert client.get("/api/health", headers={"Host": host}).status_code == 200, host
+    with TestClient(create_app(data_dir=tmp_path / "other")) as client:  # TestClient's Host
+        assert client.get("/api/health").status_code == 400
     with TestClient(app_factory(allowed_hosts=["shop.test"])) as client:
         assert client.get("/api/health", headers={"Host": "shop.test"}).status_code == 200
         assert client.get("/api/health", headers={"Host": "127.0.0.1"}).status_code == 400
@@ -101,7 +107,7 @@ def test_odd_paths_are_4xx_in_the_demo_app(tmp_path: Path, path: str) -> None:
     bundle.mkdir()
     (bundle / "pyscript.json").write_text("{}")
     app = create_demo_app(bundle_dir=bundle, data_dir=tmp_path / "data")
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
         response = client.get(path)
     assert 400 <= response.status_code < 500, response.text
 

@@ -7,16 +7,20 @@ import uuid
 
 import pytest
 
+from xo_web.core.cookie import SessionCookieMirror
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
+from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.storage import GuardedStorage
 from xo_web.errors import DeliveryError, TransportError
 from xo_web.testing import (
     BrokenStorage,
+    MemoryCookies,
     MemoryStorage,
     MockTransport,
     QuietEnvironment,
     QuotaStorage,
+    TaskStorage,
 )
 
 REQUEST = HttpRequest(url="https://x/k", body="[]", headers={}, keepalive=True, timeout_s=1.0)
@@ -187,3 +191,63 @@ def test_logging_environment_logs(caplog: pytest.LogCaptureFixture) -> None:
         "careful",
         "xo_web: delivery failed: HTTP 500",
     ]
+
+
+OUTBOX_KEY = OUTBOX_ENTRY_PREFIX + "e1"
+
+
+def _held() -> tuple[TaskStorage, GuardedStorage]:
+    inner = TaskStorage()
+    return inner, GuardedStorage(inner, QuietEnvironment().warn)
+
+
+def test_outbox_writes_of_one_task_reach_storage_once_when_it_ends() -> None:
+    """Three writes of one queue key in a task are one storage write, of the last value."""
+    inner, guarded = _held()
+    for value in ("a", "ab", "abc"):
+        assert guarded.set(OUTBOX_KEY, value)
+    assert inner.sets == 0
+    inner.end_task()
+    assert (inner.sets, inner.data) == (1, {OUTBOX_KEY: "abc"})
+
+
+def test_held_writes_are_read_back_before_the_task_ends() -> None:
+    """get and list_keys see a held write; a remove cancels it."""
+    _, guarded = _held()
+    guarded.set(OUTBOX_KEY, "v")
+    assert (guarded.get(OUTBOX_KEY), guarded.list_keys()) == ("v", [OUTBOX_KEY])
+    guarded.remove(OUTBOX_KEY)
+    assert (guarded.get(OUTBOX_KEY), guarded.list_keys()) == (None, [])
+
+
+def test_other_keys_are_written_through_at_once() -> None:
+    """The session id and the opt-out never wait: their writes must be known to succeed."""
+    inner, guarded = _held()
+    guarded.set("attraqtoptout", "true")
+    assert (inner.sets, inner.task_end) == (1, [])
+
+
+def test_a_held_write_refused_at_the_end_of_the_task_stays_in_memory_and_is_warned() -> None:
+    """A quota error when the task ends pins the value in memory and says so once."""
+    warnings: list[str] = []
+    inner = TaskStorage()
+    guarded = GuardedStorage(inner, warnings.append)
+
+    def refuse(key: str, value: str) -> None:
+        raise OSError("QuotaExceededError")
+
+    inner.set = refuse  # type: ignore[method-assign]
+    guarded.set(OUTBOX_KEY, "v")
+    inner.end_task()
+    assert guarded.get(OUTBOX_KEY) == "v"
+    assert len(warnings) == 1
+
+
+def test_the_session_cookie_mirror_passes_the_end_of_task_through() -> None:
+    """Over the browser's storage stack (cookie mirror over localStorage) writes are still held."""
+    inner = TaskStorage()
+    guarded = GuardedStorage(SessionCookieMirror(inner, MemoryCookies()), QuietEnvironment().warn)
+    guarded.set(OUTBOX_KEY, "a")
+    guarded.set(OUTBOX_KEY, "ab")
+    inner.end_task()
+    assert (inner.sets, inner.data) == (1, {OUTBOX_KEY: "ab"})

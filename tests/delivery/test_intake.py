@@ -14,7 +14,7 @@ from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.delivery.entry import decode_entry
 from xo_web.delivery.intake import COALESCE_BYTES
 from xo_web.delivery.outcome import SendOutcome
-from xo_web.testing import MemoryStorage
+from xo_web.testing import MemoryStorage, TaskStorage
 from xo_web.tracker import Tracker
 from xo_web.wire import MAX_BATCH_SIZE
 
@@ -360,3 +360,39 @@ def test_an_entry_grown_send_by_send_is_stored_as_it_encodes() -> None:
         await world.run(1)
 
     run(go())
+
+
+def test_sends_of_one_task_are_persisted_by_one_write_when_the_task_ends() -> None:
+    """Over localStorage (a storage that knows task ends), ten sends in one task cost one write,
+    and that write holds all ten before the task is over."""
+    storage = TaskStorage()
+    world = World(storage=storage)
+
+    async def go() -> tuple[int, int, list[dict[str, Any]]]:
+        tab = world.tab()
+        before = storage.sets
+        burst(tab, [f"p{i}" for i in range(10)])
+        during = storage.sets - before
+        storage.end_task()
+        return during, storage.sets - before, world.queued()
+
+    during, after, stored = run(go())
+    assert (during, after) == (0, 1)
+    assert [len(entry["body"]) for entry in stored] == [10]
+
+
+def test_a_page_hide_in_the_task_of_the_sends_still_carries_them() -> None:
+    """A hide flush that runs before the task ends reads the held sends and sends them."""
+    storage = TaskStorage()
+    world = World(storage=storage)
+
+    async def go() -> int:
+        tab = world.tab()
+        burst(tab, ["p1", "p2"])
+        made = tab._flush_on_unload()
+        storage.end_task()
+        await world.settle()
+        return made
+
+    assert run(go()) == 1
+    assert world.collector.products()[:2] == ["p1", "p2"]

@@ -35,6 +35,14 @@ SKIPPED: dict[tuple[str, str], str] = {
         "loads OneTrust's script from its CDN, which no test may reach; the TCF signals such a "
         "CMP gives are driven by tests/browser/test_consent.py"
     ),
+    (
+        "docs/serving.md",
+        "# settings.py, with: xo-web build assets/xo/2026-05-01 --base-url /static/xo/2026-05-01/",
+    ): "a fragment of a Django settings.py: BASE_DIR and the rest come from the project",
+    ("docs/serving.md", "location /xo/2026-05-01/ {"): (
+        "an nginx configuration: no nginx here; tests/bundler/test_recipes.py serves the bundle "
+        "with the Python recipes"
+    ),
     ("docs/relay.md", "# asgi.py"): (
         "a Django project's asgi.py (needs the project's settings); the same mount is served by "
         "tests/server/relay/test_frameworks.py"

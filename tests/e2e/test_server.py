@@ -23,7 +23,7 @@ def client(tmp_path: Path):
     (bundle / "pyscript" / "core.js").write_text("export {};")
     (bundle / "xo.js").write_text("/* loader */")
     app = create_demo_app(bundle_dir=bundle, data_dir=tmp_path / "data")
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

@@ -107,9 +107,21 @@ def test_the_sink_counts_activities_per_request():
 def test_first_visit_sizes_count_each_served_file_once(tmp_path: Path):
     """A file requested twice is counted once; paths outside the roots are ignored."""
     (tmp_path / "a.js").write_bytes(b"x" * 100)
-    sizes = firstvisit.sizes(["/xo/a.js", "/xo/a.js", "/sink/k", "/xo/missing"], {"/xo/": tmp_path})
-    assert sizes["raw"] == 100
-    assert sizes["files"] == 1
+    paths = ["/xo/a.js", "/xo/a.js", "/sink/k", "/xo/missing"]
+    sizes = firstvisit.sizes(paths, {"/xo/": tmp_path}, {"/xo/a.js": 30})
+    assert (sizes["raw"], sizes["wire"], sizes["files"]) == (100, 30, 1)
+
+
+def test_first_visit_compares_every_page_with_bare_pyodide_on_the_wire(tmp_path: Path):
+    """Ratios are of the bytes sent; the computed page leaves pydantic's wheels out."""
+    for name, size in (("rt.wasm", 100), ("pydantic-2.whl", 40), ("xo_web-1.whl", 10)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    bare, xo = ["/xo/rt.wasm"], ["/xo/rt.wasm", "/xo/pydantic-2.whl", "/xo/xo_web-1.whl"]
+    wire = {"/xo/rt.wasm": 50, "/xo/pydantic-2.whl": 40, "/xo/xo_web-1.whl": 10}
+    out = firstvisit.first_visit({"bare": bare, "xo": xo}, {"/xo/": tmp_path}, wire)
+    assert out["xo"]["ratio_vs_bare"] == 2.0
+    assert out["xo_without_pydantic"]["wire"] == 60
+    assert "first-visit bytes on the wire" in report.table({"first_visit_bytes": out})
 
 
 def test_the_table_says_not_available_for_a_skipped_page():
@@ -135,3 +147,12 @@ def test_boot_summary_pairs_a_page_with_its_baseline_and_renders():
     text = report.table({"boot": summary})
     assert "xo.js default mode" in text
     assert "bare loadPyodide()" in text
+
+
+def test_the_table_shows_the_per_task_send_figures():
+    """One send per task and a burst of 10 are rows with the JS SDK beside and the ratio."""
+    fig = {"xo_us_per_send": 30.0, "reference_us_per_send": 10.0, "ratio": 3.0}
+    text = report.table({"tasks": {"single": fig, "burst10": fig}})
+    assert "one send per task" in text
+    assert "10 sends in one task" in text
+    assert "3.00x" in text

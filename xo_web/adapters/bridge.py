@@ -23,10 +23,11 @@ worker → page
     remove); ``cookie`` {name, value}: write the session cookie (value None: delete it);
     ``sync`` {id, snapshot}: answer once the writes before are applied; ``ready``
     {tab, endpoint, trackerKey}: init ran, page JS may call;
-    ``answer`` {id, ok, value, kind, message}; ``outcome`` {id, value}; ``warn`` {message};
-    ``report`` {detail}; ``consent`` {state}: the SDK's consent state ("pending", "granted",
-    "denied"), so the page stores nothing at page hide before a grant. ``set``, ``ready`` and
-    ``outcome`` also carry ``healthyUntil``: until
+    ``answer`` {id, ok, value, kind, message, user}: every call is answered (``user``, the
+    user after a call that may change it, is what the page's hand-over replays sends with);
+    ``outcome`` {id, value}; ``warn`` {message}; ``report`` {detail}; ``consent`` {state}: the
+    SDK's consent state ("pending", "granted", "denied"), so the page stores nothing at page
+    hide before a grant. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
     when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
     (the healthy channel of docs/delivery.md, judged by the worker, which makes the
     requests); 0: not now.
@@ -47,9 +48,13 @@ from xo_web.core.consent import OPT_OUT_NOT_SAVED, is_opt_out_value
 from xo_web.core.keys import KEY_PREFIX, OPT_OUT_STORAGE_KEY
 from xo_web.errors import ConsentError, DeliveryError
 from xo_web.facade.calls import Answer, Facade, JsOutcome
+from xo_web.facade.names import ACTIVITY_METHODS
 from xo_web.tracker import Tracker
 
 Post = Callable[[dict[str, Any]], None]
+USER_CHANGING = frozenset(
+    m.js for m in ACTIVITY_METHODS if m.kind == "call" and m.py not in ("opt_out", "opt_in")
+)
 
 
 class MirrorStorage:
@@ -242,10 +247,13 @@ class WorkerBridge:
             except RecursionError:
                 reason = "an argument is cyclic or nested too deeply"
                 answer = Answer(False, kind="TypeError", message=f"xo.activity.{name}: {reason}")
-        self._post(
-            {"xo": "answer", "id": call_id, "ok": answer.ok, "value": answer.value,
-             "kind": answer.kind, "message": answer.message}
-        )  # fmt: skip
+            except Exception as error:  # every call is answered: a page Promise never hangs
+                answer = Answer(False, kind="Error", message=f"xo.activity.{name}: {error!r}")
+        reply = {"xo": "answer", "id": call_id, "ok": answer.ok, "value": answer.value,
+                 "kind": answer.kind, "message": answer.message}  # fmt: skip
+        if name in USER_CHANGING and self._tracker is not None:
+            reply["user"] = self._tracker.user  # what a send after it is replayed with
+        self._post(reply)
         if answer.ok and answer.awaitable is not None:
             self._settle_later(call_id, answer.awaitable)
 

@@ -8,8 +8,7 @@ Importing it outside Pyodide fails, which is why nothing else imports it except 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +20,7 @@ from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
 from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
 from xo_web.adapters.convert import to_py_argument as to_py_argument
+from xo_web.adapters.weblock import LockRequest
 from xo_web.core.cookie import SessionCookieMirror, cookie_string
 from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.errors import ConsentError, DeliveryError, TransportError
@@ -38,6 +38,16 @@ class LocalStorage:
 
     def __init__(self) -> None:
         self._area: Any = None
+        self._at_end: Any = None  # the one proxy of the callback run at the end of the task
+        self._callback: Callable[[], None] = lambda: None
+
+    def at_task_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the current task's script ends (a microtask): the outbox's
+        writes of one task are written once, before the page can go away."""
+        self._callback = callback
+        if self._at_end is None:
+            self._at_end = create_proxy(lambda: self._callback())
+        js.queueMicrotask(self._at_end)
 
     def _storage(self) -> Any:
         if self._area is None:
@@ -130,38 +140,21 @@ class WebLocks:
     @asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[bool]:
         """Yield True while holding the Web Lock ``name``, False if another tab has it."""
-        loop = asyncio.get_event_loop()
-        granted: asyncio.Future[bool] = loop.create_future()
-        release: list[Any] = []
+        lock = LockRequest()
 
         def executor(resolve: Any, _reject: Any) -> None:
-            release.append(resolve)
+            lock.keep(resolve)
 
-        def callback(lock: Any) -> Any:
-            if granted.done():  # given up on (timed out): let the lock go at once
+        def callback(granted: Any) -> Any:
+            if not lock.on_grant(granted is not None and granted is not jsnull):
                 return None
-            if lock is None or lock is jsnull:
-                granted.set_result(False)
-                return None
-            promise = js.Promise.new(create_once_callable(executor))
-            granted.set_result(True)
-            return promise
-
-        def refused(error: Any) -> None:
-            # An opaque-origin frame rejects the request instead of throwing: no lock service
-            # here, so this tab works alone (the entries' in-flight claims still guard them).
-            if not granted.done():
-                granted.set_exception(OSError(f"navigator.locks.request was rejected: {error}"))
+            return js.Promise.new(create_once_callable(executor))
 
         options = to_js_value({"ifAvailable": True})
         request = js.navigator.locks.request(name, options, create_once_callable(callback))
-        request.catch(create_once_callable(refused))
-        held = await granted
-        try:
+        request.catch(create_once_callable(lock.refused))
+        async with lock.held() as held:
             yield held
-        finally:
-            if release:
-                release[0]()
 
 
 def web_locks() -> WebLocks | None:

@@ -5,8 +5,12 @@ of other tabs' writes only through the ``storage`` events its page relays, so it
 little behind, and two workers could then send the same entry. ``SyncedLocks`` gives the lock
 its main-thread meaning: once it is taken, the mirror is refreshed from the page's
 localStorage; before it is let go, the page has applied every write made under it, so the
-next holder, in any tab, reads them. Each round trip is bounded (SYNC_TIMEOUT_S): a page that
-does not answer (frozen, going) leaves the mirror as it is, and delivery goes on.
+next holder, in any tab, reads them. Neither is skipped because the page is slow: a lock whose
+refresh is not answered within SYNC_TIMEOUT_S is not acted on (it counts as busy, and the flush
+is retried later), and the lock is let go only once the page has applied the writes, or after
+RELEASE_WAIT_S (a page frozen for that long must not keep every tab from delivering). Each
+round trip awaits the answer itself (no ``wait_for``), so no extra step lies between the
+page's answer and the holder going on, on any Python.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from xo_web.adapters.bridge import MirrorStorage
 from xo_web.core.ports import Locks
 
 SYNC_TIMEOUT_S = 1.0
+RELEASE_WAIT_S = 30.0
 Post = Callable[[dict[str, Any]], None]
 
 
@@ -30,7 +35,7 @@ class PageSync:
     def __init__(self, post: Post, storage: MirrorStorage) -> None:
         self._post = post
         self._storage = storage
-        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._waiting: dict[int, asyncio.Future[bool]] = {}
         self._next = 0
 
     async def round_trip(self, *, snapshot: bool, timeout_s: float = SYNC_TIMEOUT_S) -> bool:
@@ -38,15 +43,15 @@ class PageSync:
         mirror holds its localStorage); False when it did not answer within ``timeout_s``."""
         self._next += 1
         number = self._next
-        answered = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[bool] = loop.create_future()
         self._waiting[number] = answered
         self._post({"xo": "sync", "id": number, "snapshot": snapshot})
+        timer = loop.call_later(timeout_s, _settle, answered, False)
         try:
-            await asyncio.wait_for(answered, timeout_s)
-            return True
-        except TimeoutError:
-            return False
+            return await answered
         finally:
+            timer.cancel()
             self._waiting.pop(number, None)
 
     def answered(self, message: Mapping[str, Any]) -> None:
@@ -56,25 +61,40 @@ class PageSync:
             self._storage.reset(snapshot, seq)
         number = message.get("id")
         waiter = self._waiting.get(number) if isinstance(number, int) else None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            _settle(waiter, True)
 
 
 class SyncedLocks:
     """A Locks port whose lock, while held, sees the page's storage as it is (see module)."""
 
-    def __init__(self, inner: Locks, sync: PageSync) -> None:
+    def __init__(
+        self,
+        inner: Locks,
+        sync: PageSync,
+        *,
+        refresh_s: float = SYNC_TIMEOUT_S,
+        release_s: float = RELEASE_WAIT_S,
+    ) -> None:
         self._inner = inner
         self._sync = sync
+        self._refresh_s = refresh_s
+        self._release_s = release_s
 
     @asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[bool]:
-        """Take ``name`` as the inner port does; refresh the mirror after, drain before release."""
+        """Take ``name`` as the inner port does; refresh the mirror after (False, not acted on,
+        when the page does not answer in time), drain before release."""
         async with self._inner.hold(name) as held:
             if held:
-                await self._sync.round_trip(snapshot=True)
+                held = await self._sync.round_trip(snapshot=True, timeout_s=self._refresh_s)
             try:
                 yield held
             finally:
                 if held:
-                    await self._sync.round_trip(snapshot=False)
+                    await self._sync.round_trip(snapshot=False, timeout_s=self._release_s)
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)

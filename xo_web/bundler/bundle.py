@@ -7,6 +7,7 @@ Layout of the bundle directory::
     pyscript/           @pyscript/core from npm
     pyodide/            the Pyodide runtime from npm, the wheels, and a lock listing them
     bundle.json         what was built: versions, files, the shop's wheels with their sha256
+    *.br, *.gz          precompressed copies beside the files they pay for (``compress.py``)
 
 The bundle is written into a temporary folder beside ``out`` and swapped in only when complete,
 so a failed build (no network, a hash mismatch, a full disk) leaves ``out`` as it was.
@@ -26,6 +27,7 @@ from typing import Any
 
 from xo_web import __version__
 from xo_web.bundler.boot_modules import BOOT_MODULES
+from xo_web.bundler.compress import compress_tree
 from xo_web.bundler.errors import BundleError
 from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_VERSION, PYSCRIPT_VERSION, XO_WEB_DEPENDS
 from xo_web.bundler.pycompile import compile_wheels
@@ -60,6 +62,11 @@ class BundleInputs:
     def compiled_cache(self) -> Path:
         """Where byte-compiled wheels are cached, beside the downloaded ones."""
         return self.wheel_cache.parent / "wheels-compiled"
+
+    @property
+    def compressed_cache(self) -> Path:
+        """Where the precompressed copies are cached, by the sha256 of what they compress."""
+        return self.wheel_cache.parent / "compressed"
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -210,6 +217,7 @@ def build_bundle(
     base_url: str = "/xo/",
     *,
     byte_compile: bool = True,
+    compress: bool = True,
     shop_wheels: Sequence[ShopWheel] = (),
     pyscript_settings: Mapping[str, Any] | None = None,
 ) -> Path:
@@ -217,8 +225,10 @@ def build_bundle(
 
     With ``byte_compile`` (the default) the wheels are byte-compiled for Pyodide's Python
     (see ``xo_web.bundler.pycompile``), which makes importing them in the browser about twice
-    as fast. ``shop_wheels`` (see ``xo_web.bundler.shop``) are served and listed beside
-    xo_web's; ``pyscript_settings`` are merged into ``pyscript.json``.
+    as fast. With ``compress`` (the default) every file a copy pays for gets ``.br`` and ``.gz``
+    beside it (see ``xo_web.bundler.compress``). ``shop_wheels`` (see ``xo_web.bundler.shop``)
+    are served and listed beside xo_web's; ``pyscript_settings`` are merged into
+    ``pyscript.json``.
     """
     base_url = normalise_base_url(base_url)
     pyodide_src = inputs.node_modules / "pyodide"
@@ -250,6 +260,7 @@ def build_bundle(
             "pyscript": PYSCRIPT_VERSION,
             "base_url": base_url,
             "byte_compiled": byte_compile,
+            "precompressed": compress,
             "wheels": sorted(p.name for p in runtime.glob("*.whl")),
             "worker": True,  # xo.js data-worker, PyScript worker scripts (docs/pages.md)
             "shop": [
@@ -258,4 +269,6 @@ def build_bundle(
             ],
         }
         (scratch / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n")
+        if compress:
+            compress_tree(scratch, inputs.compressed_cache)
     return out

@@ -9,7 +9,8 @@ The root is ``--cache DIR``, else ``$XO_WEB_CACHE``, else the platform's user ca
     wheels-compiled/               byte-compiled copies, keyed by their source's sha256
     shop/                          the shop's own wheels, as pip resolved them
 
-Every file is checked against its pin when it is used, not only when it is downloaded.
+Every file is checked against its pin when it is used, not only when it is downloaded: the
+extracted npm trees against their (verified) tarballs, file by file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ import platformdirs
 
 from xo_web.bundler.bundle import BundleInputs
 from xo_web.bundler.errors import FetchError, IntegrityError
-from xo_web.bundler.npm import check_integrity, extract_package, fetch_tarball, npm_settings
+from xo_web.bundler.npm import (
+    check_integrity,
+    extract_package,
+    fetch_tarball,
+    matches_tarball,
+    npm_settings,
+)
 from xo_web.bundler.pins import NPM_PACKAGES, PYODIDE_VERSION, PYSCRIPT_VERSION, NpmPin
 from xo_web.bundler.wheels import fetch_wheels, verified_wheels
 
@@ -77,9 +84,6 @@ class Cache:
         folder = self.node_modules / pin.name
         marker = folder / _EXTRACTED
         tarball = self.tarball(pin)
-        extracted = marker.is_file() and marker.read_text() == pin.integrity
-        if extracted and (offline or tarball.is_file()):
-            return
         if tarball.is_file():
             try:
                 check_integrity(tarball, pin.integrity)
@@ -94,6 +98,9 @@ class Cache:
                     "`xo-web fetch` first, or build without --offline"
                 )
             fetch_tarball(pin, tarball, npm_settings())
+        extracted = marker.is_file() and marker.read_text() == pin.integrity
+        if extracted and matches_tarball(tarball, folder, ignore=frozenset({_EXTRACTED})):
+            return  # the tree is, byte for byte, the verified tarball's
         extract_package(tarball, folder)
         marker.write_text(pin.integrity)
 

@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ship the wheels' sources instead of byte-compiling them (which needs Node.js)",
     )
     build.add_argument(
+        "--no-compress",
+        dest="compress",
+        action="store_false",
+        help="do not write the precompressed .br and .gz copies beside the bundle's files",
+    )
+    build.add_argument(
         "-r", "--requirement", type=Path, action="append", default=[],
         help="add the shop's pure-Python packages from this requirements file (repeatable)",
     )  # fmt: skip
@@ -92,6 +98,7 @@ def _build(args: argparse.Namespace) -> None:
         inputs,
         base_url=args.base_url,
         byte_compile=byte_compile,
+        compress=args.compress,
         shop_wheels=shop,
         pyscript_settings=settings,
     )

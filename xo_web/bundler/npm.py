@@ -170,3 +170,33 @@ def extract_package(tarball: Path, dest: Path) -> Path:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return dest
+
+
+def matches_tarball(tarball: Path, folder: Path, *, ignore: frozenset[str] = frozenset()) -> bool:
+    """True when ``folder`` holds exactly the files of ``tarball``'s ``package/`` folder, byte
+    for byte (files named in ``ignore``, at its top, aside): an extracted tree is re-checked
+    against its verified tarball before it is used, never trusted on a marker alone."""
+    expected: dict[str, str] = {}
+    with tarfile.open(tarball, "r:gz") as archive:
+        for member in _safe_members(archive):
+            parts = Path(member.name).parts
+            if member.isfile() and len(parts) > 1 and parts[0] == "package":
+                data = archive.extractfile(member)
+                if data is None:
+                    return False
+                expected["/".join(parts[1:])] = hashlib.sha256(data.read()).hexdigest()
+    if not folder.is_dir():
+        return False
+    actual = {
+        path.relative_to(folder).as_posix(): path
+        for path in folder.rglob("*")
+        if path.is_file() or path.is_symlink()
+    }
+    for name in ignore:
+        actual.pop(name, None)
+    if set(actual) != set(expected):
+        return False
+    return all(
+        not path.is_symlink() and hashlib.sha256(path.read_bytes()).hexdigest() == expected[name]
+        for name, path in actual.items()
+    )

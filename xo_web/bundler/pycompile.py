@@ -4,8 +4,11 @@ Importing pydantic in the browser spends about half its time compiling sources t
 ``xo-web build`` therefore ships wheels whose modules are already compiled by the very runtime
 the browser runs (npm Pyodide, booted in Node by ``pycompile.mjs``): third-party wheels
 sourceless, as Pyodide's own distribution does, and xo_web with its sources kept beside
-unchecked-hash ``.pyc`` files so tracebacks keep their lines. Compiled third-party wheels are
-cached by the sha256 of their source wheel.
+unchecked-hash ``.pyc`` files so tracebacks keep their lines. Compiled wheels are cached by
+the sha256 of their source wheel, each beside the sha256 of the bytes the compile produced
+(written when it was made, the file moved into place only then); a cached copy whose bytes no
+longer match that digest is compiled again, never served. The digest lives in the same cache, so
+this catches corruption and partial writes, not someone who rewrites both.
 """
 
 from __future__ import annotations
@@ -41,24 +44,52 @@ def compile_wheels(
 ) -> list[Path]:
     """Write byte-compiled copies of ``wheels`` into ``dest`` (same names); return them.
 
-    With a ``cache`` folder, a wheel compiled before (same source sha256) is reused.
+    With a ``cache`` folder, a wheel compiled before (same source sha256) is reused when its
+    bytes still match the digest recorded when it was compiled; the copy in ``dest`` is checked
+    against that digest too.
     """
     mode = "sourceless" if sourceless else "hashed"
     dest.mkdir(parents=True, exist_ok=True)
     pending: list[Path] = []
     for wheel in wheels:
         cached = cache / mode / sha256_of(wheel) / wheel.name
-        if cached.is_file():
-            shutil.copy2(cached, dest / wheel.name)
-        else:
-            pending.append(wheel)
+        if _verified(cached) and _copy_verified(cached, dest / wheel.name):
+            continue
+        pending.append(wheel)
     if pending:
         with tempfile.TemporaryDirectory() as scratch:
             _run(pyodide_dir, Path(scratch), mode, pending)
             for wheel in pending:
                 built = Path(scratch) / wheel.name
                 cached = cache / mode / sha256_of(wheel) / wheel.name
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(built, cached)
-                shutil.copy2(built, dest / wheel.name)
+                _store(built, cached)
+                if not _copy_verified(cached, dest / wheel.name):
+                    raise CompileError(f"{wheel.name}: the compiled copy changed while copied")
     return [dest / wheel.name for wheel in wheels]
+
+
+def _digest_file(cached: Path) -> Path:
+    return cached.with_name(cached.name + ".sha256")
+
+
+def _verified(cached: Path) -> bool:
+    """Whether ``cached`` exists and its bytes match the digest recorded when it was made."""
+    record = _digest_file(cached)
+    if not (cached.is_file() and record.is_file()):
+        return False
+    return record.read_text().strip() == sha256_of(cached)
+
+
+def _copy_verified(cached: Path, target: Path) -> bool:
+    """Copy ``cached`` to ``target``; whether the copy's bytes match the recorded digest."""
+    shutil.copy2(cached, target)
+    return _digest_file(cached).read_text().strip() == sha256_of(target)
+
+
+def _store(built: Path, cached: Path) -> None:
+    """Put a compiled wheel into the cache: its digest first, the file moved in last."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + ".partial")
+    shutil.copy2(built, partial)
+    _digest_file(cached).write_text(sha256_of(built) + "\n")
+    partial.replace(cached)

@@ -65,6 +65,10 @@ class SessionCookieMirror:
         self._storage = storage
         self._cookies = cookies
         self.enabled = False
+        # What GuardedStorage holds writes with (localStorage's end of task), passed through.
+        self.at_task_end: Callable[[Callable[[], None]], object] | None = getattr(
+            storage, "at_task_end", None
+        )
 
     def get(self, key: str) -> str | None:
         """Return the value stored under ``key``, or None."""

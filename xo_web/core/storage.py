@@ -1,13 +1,21 @@
 """Storage the core can trust: an in-memory store, and a guard that makes any store safe.
 
 `GuardedStorage` wraps the browser's localStorage (or any `Storage`) so that the core never
-sees it fail: after a failure it works from memory and says so once. `MemoryStorage` is the
-store of last resort (no localStorage at all: a worker, CPython) and the tests' fake.
+sees it fail: after a failure it works from memory and says so once. Over a storage that can
+run a callback when the current task ends (`at_task_end`, localStorage's adapter: a
+microtask), the writes of delivery-queue keys are held until then: several sends in one task
+rewrite their open entry once, and the write still lands before the task ends.
+`MemoryStorage` is the store of last resort (no localStorage at all: a worker, CPython) and
+the tests' fake.
 """
 
 from collections.abc import Callable, Mapping
 
+from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
 from xo_web.core.ports import Storage
+
+HELD_PREFIX = OUTBOX_ENTRY_PREFIX
+"""Keys whose writes may wait for the end of the task (never the session id or opt-out)."""
 
 
 class MemoryStorage:
@@ -39,6 +47,10 @@ class GuardedStorage:
     A value whose write failed is pinned in memory and served from there until a later write
     of that key succeeds. `set` and `remove` return whether storage took the change, for the
     callers that must know (the opt-out). The first failure is announced once through `warn`.
+
+    When `storage` has `at_task_end(callback)`, a write of a `HELD_PREFIX` key is held in
+    memory (read back by `get` and `list_keys`) and written when the task ends, the last value
+    of each key once; a failure then is handled as any failed write (pinned, warned).
     """
 
     def __init__(self, storage: Storage, warn: Callable[[str], None]) -> None:
@@ -47,11 +59,24 @@ class GuardedStorage:
         self._warn = warn
         self._warned = False
         self._pinned: dict[str, str | None] = {}
+        self._held: dict[str, str] = {}  # writes waiting for the end of the task
+        self._at_task_end: Callable[[Callable[[], None]], object] | None = getattr(
+            storage, "at_task_end", None
+        )
+        self.writes = 0  # writes that reached storage (setItem), for tests and benchmarks
         self.last_read_failed = False  # True when the latest get() could not read storage
+
+    def write_held(self) -> None:
+        """Write what waits for the end of the task now (the task ends, or a read needs it)."""
+        held, self._held = self._held, {}
+        for key, value in held.items():
+            self._set_now(key, value)
 
     def get(self, key: str) -> str | None:
         """Return the stored value, the pinned one, or None when storage fails."""
         self.last_read_failed = False
+        if key in self._held:
+            return self._held[key]
         if key in self._pinned:
             return self._pinned[key]
         try:
@@ -63,7 +88,21 @@ class GuardedStorage:
         return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str) -> bool:
-        """Store `value` (kept in memory when storage fails); return True if storage took it."""
+        """Store `value` (kept in memory when storage fails); return True if storage took it
+        (a held write: True, its failure at the end of the task is handled as any other)."""
+        if self._at_task_end is not None and key.startswith(HELD_PREFIX):
+            if not self._held:
+                try:
+                    self._at_task_end(self.write_held)
+                except Exception as exc:  # no way to wait: write through
+                    self._failed(exc)
+                    return self._set_now(key, value)
+            self._held[key] = value
+            return True
+        return self._set_now(key, value)
+
+    def _set_now(self, key: str, value: str) -> bool:
+        self.writes += 1
         try:
             self._storage.set(key, value)
         except Exception as exc:
@@ -75,6 +114,7 @@ class GuardedStorage:
 
     def remove(self, key: str) -> bool:
         """Delete `key` (remembered in memory when storage fails); return True if it took."""
+        self._held.pop(key, None)
         try:
             self._storage.remove(key)
         except Exception as exc:
@@ -92,6 +132,7 @@ class GuardedStorage:
         except Exception as exc:
             self._failed(exc)
         pinned = [key for key, value in self._pinned.items() if value is not None]
+        pinned += list(self._held)
         gone = {key for key, value in self._pinned.items() if value is None}
         return list(dict.fromkeys([k for k in found if k not in gone] + pinned))
 

@@ -126,8 +126,6 @@ class Delivery:
         self._kick(force=False)  # behind a batch waiting for its retry, this one waits too
         return await waiter
 
-    # -- triggers --------------------------------------------------------------------------
-
     async def flush(self, *, force: bool = False) -> None:
         """Run a flush (or join the running one) and wait for it to finish."""
         self._kick(force=force)
@@ -198,9 +196,11 @@ class Delivery:
         self._task = loop.create_task(self._run(force))
 
     async def _run(self, force: bool) -> None:
+        considered: set[asyncio.Future[SendOutcome]] = set()
         try:
             while True:
                 self._again = False
+                considered = self._waiters.waiting()  # a later send waits for the next flush
                 try:
                     await self._flush_once(force)
                 except Exception as exc:  # a bug must not leave waiters hanging
@@ -211,7 +211,8 @@ class Delivery:
                 force, self._force_again = self._force_again, False
         finally:
             reason = self._settler.health.reason or "waiting"
-            self._waiters.resolve_every(lambda: self._settler.queued_outcome(reason))
+            queued = self._settler.queued_outcome
+            self._waiters.resolve_considered(considered, lambda: queued(reason))
             self._arm_timer()
 
     # -- flushing --------------------------------------------------------------------------
@@ -302,8 +303,6 @@ class Delivery:
         if first_send_only:
             return self._settler.settle_first_send(token, claimed[0], attempt)
         return self._settler.settle(token, claimed, attempt)
-
-    # -- timers ----------------------------------------------------------------------------
 
     def next_wakeup(self) -> float | None:
         """Return when the next flush should run (epoch seconds), or None for never."""

@@ -1,12 +1,13 @@
-"""Accepting sends: each is written to the outbox at once, coalesced with the others of its tick.
+"""Accepting sends: each is written to the outbox by the end of its task, coalesced per tick.
 
 Sends made in the same tick (before the event loop runs again) share one open entry, hence one
-request: each send rewrites that entry in place at once (one `setItem` of one key of at most
-COALESCE_BYTES), so a send is persisted when `send` returns and a page that goes away in the
-same tick sends it from its page-hide flush. The entry is closed at the end of the tick, when
-it is claimed for a request, or when the next send would take it past MAX_BATCH_SIZE
-activities or COALESCE_BYTES. Each send is kept as a part of the entry, so a 400 for a merged
-request can be narrowed down to the send that caused it.
+request: each send rewrites that entry in place (one key of at most COALESCE_BYTES). Over
+localStorage the storage guard holds those writes until the task's script ends (a microtask),
+so the sends of one task cost one `setItem`, written before the task is over: a page that goes
+away after them still finds them in storage, and its page-hide flush sends them. The entry
+is closed at the end of the tick, when it is claimed for a request, or when the next send
+would take it past MAX_BATCH_SIZE activities or COALESCE_BYTES. Each send is kept as a part
+of the entry, so a 400 for a merged request can be narrowed down to the send that caused it.
 """
 
 import asyncio

@@ -53,6 +53,23 @@ class Waiters:
         for entry_id in list(self._parts):
             self.resolve(entry_id, outcome())
 
+    def waiting(self) -> set[Waiter]:
+        """Return every caller waiting now: what a flush that starts now will consider."""
+        return {w for parts in self._parts.values() for waiters in parts for w in waiters}
+
+    def resolve_considered(
+        self, considered: set[Waiter], outcome: Callable[[], SendOutcome]
+    ) -> None:
+        """Resolve the callers in `considered` (a flush looked at their entries and left them
+        queued) with `outcome()`; callers that came later keep waiting for the next flush."""
+        for entry_id, parts in list(self._parts.items()):
+            for waiters in parts:
+                done = [w for w in waiters if w in considered]
+                _resolve(done, outcome())
+                waiters[:] = [w for w in waiters if w not in considered]
+            if not any(parts):
+                del self._parts[entry_id]
+
 
 def _resolve(waiters: list[Waiter], outcome: SendOutcome) -> None:
     for waiter in waiters:

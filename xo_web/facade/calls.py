@@ -15,6 +15,7 @@ from typing import Any
 
 from xo_web.errors import ConfigError, NotInitializedError, ValidationError, XoError
 from xo_web.facade.names import ACTIVITY_METHODS, MethodName
+from xo_web.facade.replay import REPLAY_NAME, replay
 from xo_web.tracker import Tracker
 
 _METHODS: dict[str, MethodName] = {m.js: m for m in ACTIVITY_METHODS}
@@ -119,6 +120,8 @@ class Facade:
 
     def call(self, js_name: str, args: list[object]) -> Answer:
         """Run ``xo.activity[js_name](...args)``; never raises."""
+        if js_name == REPLAY_NAME:
+            return self._replay(args)
         method = _METHODS.get(js_name)
         if method is None:
             return Answer(False, kind="TypeError", message=f"xo.activity.{js_name} is unknown")
@@ -132,6 +135,15 @@ class Facade:
             return Answer(False, kind="Error", message=str(error))
         except XoError as error:
             return Answer(False, kind="Error", message=str(error))
+
+    def _replay(self, args: list[object]) -> Answer:
+        """Replay the calls a gone page left (``xo_web.facade.replay``)."""
+        try:
+            return Answer(True, value=replay(self.tracker, args[0] if args else None))
+        except NotInitializedError as error:
+            return Answer(False, kind="Error", message=str(error))
+        except TypeError as error:
+            return Answer(False, kind="TypeError", message=str(error))
 
     def _call(self, method: MethodName, args: list[object]) -> Answer:
         if method.kind == "getter":

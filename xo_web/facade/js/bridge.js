@@ -34,19 +34,27 @@
       consent: xo.consent.verdict() };
   }
 
-  // Calls a page made through a worker that the worker had not yet taken (persisted) when
-  // the page went: kept under attraqtpending:<id> and replayed, in order, at the next boot.
+  // Calls gone pages left (attraqtpending:<id>, see stub.js): each key is taken once, in
+  // order, and its records come back as {user, calls, tries}. A record replayed MAX_REPLAYS
+  // times already is dropped (a call that never gets an answer is not replayed for ever).
   function takePending() {
-    var calls = [];
+    var records = [];
     ownKeys().filter(function (key) { return key.indexOf(PENDING) === 0; }).sort().forEach(function (key) {
       var raw = readStorage(key);
       try { localStorage.removeItem(key); } catch (error) { return; }
       try {
         var list = JSON.parse(raw);
-        if (Array.isArray(list)) calls = calls.concat(list.filter(Array.isArray).slice(0, 1000));
+        if (!Array.isArray(list)) return;
+        if (list.length && Array.isArray(list[0])) list = [{ user: null, calls: list }]; // 0.x pages
+        list.slice(0, 100).forEach(function (record) {
+          if (!record || typeof record !== "object" || !Array.isArray(record.calls)) return;
+          var tries = (Number(record.tries) || 0) + 1;
+          if (tries > MAX_REPLAYS) return report("replay", new Error("calls left by a page were dropped after " + MAX_REPLAYS + " tries"));
+          records.push({ user: record.user || null, calls: record.calls.filter(Array.isArray).slice(0, 1000), tries: tries });
+        });
       } catch (error) { /* not ours or corrupted: dropped, never evaluated */ }
     });
-    return calls;
+    return records;
   }
 
   function listenTo(worker) {
@@ -87,7 +95,7 @@
 
   function connect(port) {
     var b = { port: port, applied: 0, meta: null, calls: {}, next: 1, unacked: [], pendingKey: null,
-      healthyUntil: 0, unsaved: {}, refused: false };
+      healthyUntil: 0, unsaved: {}, refused: false, user: null, onBootFailure: null };
 
     function post(message) {
       try { port.postMessage(message); } catch (error) { report("bridge", error); }
@@ -137,6 +145,7 @@
       } else if (m.xo === "ready") {
         var first = !b.meta;
         b.meta = m;
+        if (b.onReady) b.onReady();
         if (first) xo.__attach(dispatcher(b));
       } else if (m.xo === "answer") {
         answered(b, m);
@@ -153,7 +162,7 @@
       } else if (m.xo === "report") {
         console.error("[xo_web] " + m.detail.stage + " failed: " + m.detail.message);
         w.dispatchEvent(new CustomEvent("xo:error", { detail: m.detail }));
-        if (m.detail.stage === "boot") xo.__fail(new Error(m.detail.message));
+        if (m.detail.stage === "boot" && !b.meta) (b.onBootFailure || xo.__fail)(new Error(m.detail.message));
       }
     };
     w.addEventListener("storage", function (event) {
@@ -172,29 +181,64 @@
     return b;
   }
 
+  // A call through the worker settles: answered (and, for a send, its outcome), or rejected
+  // after CALL_TIMEOUT_MS when the worker never answers (crashed, terminated, stuck). A call not
+  // answered yet stays in b.unacked for the page-hide hand-over either way.
+  var CALL_TIMEOUT_MS = Number(data.callTimeout) || 60000;
+
   function dispatcher(b) {
     return function (name, args) {
       var id = b.next++;
       var result = new Promise(function (resolve, reject) {
         b.calls[id] = { resolve: resolve, reject: reject, send: name === "send" };
       });
+      if (name === "optOut" || name === "optIn") persistConsent(name);
       try {
         b.port.postMessage({ xo: "call", id: id, name: name, args: args });
       } catch (error) { // e.g. a function or a DOM node among the arguments
         delete b.calls[id];
         return { ok: true, value: Promise.reject(new TypeError("xo.activity." + name + ": " + error.message)) };
       }
-      if (QUEUEABLE.indexOf(name) >= 0 && name !== "init") b.unacked.push({ id: id, entry: [name].concat(args) });
+      if (name === REPLAY) b.unacked.push({ id: id, record: args[0] });
+      else if (REPLAYABLE.indexOf(name) >= 0) b.unacked.push({ id: id, entry: [name].concat(args) });
+      else if (name === "optOut" || name === "optIn") b.unacked.push({ id: id, consent: name });
+      setTimeout(function () {
+        var call = b.calls[id];
+        if (!call) return;
+        delete b.calls[id];
+        call.reject(new Error("[xo_web] the SDK's worker did not answer xo.activity." + name));
+      }, CALL_TIMEOUT_MS);
       return { ok: true, value: result };
     };
   }
 
+  // What the page keeps for the next page if it goes now: the worker's unanswered calls, the
+  // setters and sends with the user the worker last reported (so a replayed send carries the
+  // user it was called with), and the records being replayed.
+  function unackedRecords(b) {
+    var records = [], calls = [];
+    b.unacked.forEach(function (u) {
+      if (u.record) records.push(u.record);
+      else if (u.entry) calls.push(u.entry);
+    });
+    if (calls.length) records.push({ user: b.user, calls: calls, tries: 0 });
+    return records;
+  }
+
+  // True while an opt-out is on its way to the worker (and no opt-in after it).
+  function optingOut(b) {
+    var last = null;
+    b.unacked.forEach(function (u) { if (u.consent) last = u.consent; });
+    return last === "optOut";
+  }
+
   function answered(b, m) {
     var call = b.calls[m.id];
+    if (m.user && typeof m.user === "object") b.user = m.user;
     b.unacked = b.unacked.filter(function (u) { return u.id !== m.id; });
-    if (b.pendingKey && !b.unacked.length) { // the page lived on: the worker took them all
-      try { localStorage.removeItem(b.pendingKey); } catch (error) { /* ignore */ }
-      b.pendingKey = null;
+    if (b.pendingKey) { // the page lived on: what the worker took is no longer kept
+      persistPending(b.pendingKey, unackedRecords(b));
+      if (!b.unacked.length) b.pendingKey = null;
     }
     if (!call) return;
     if (!m.ok) {

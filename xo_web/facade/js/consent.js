@@ -21,9 +21,14 @@
     listen: function (fn) { listeners.push(fn); fn(verdict); },
     sdk: function (state) { sdkState = state; }, // the SDK's "pending" | "granted" | "denied"
     state: function () { return sdkState; },
-    // May the page's own code (page-hide writes) store anything now? Not in the opt-in mode
-    // until the SDK says granted, nor after any refusal.
-    mayStore: function () { return sdkState ? sdkState === "granted" : !requiredMode(); },
+    // May the page's own code (page-hide writes) store anything now? Once the SDK runs, only
+    // while it says granted. Before that, never while a platform refuses or is still deciding;
+    // with no platform (or one past the wait) only outside the opt-in mode.
+    mayStore: function () {
+      if (sdkState) return sdkState === "granted";
+      if (verdict === "granted") return true;
+      return (verdict === "none" || verdict === "unanswered") && !requiredMode();
+    },
   };
 
   function numbers(text, fallback) {

@@ -10,18 +10,27 @@
     consentBuffer: data.consentBuffer ? Number(data.consentBuffer) : null,
     sessionCookie: data.sessionCookie === undefined ? null : data.sessionCookie !== "false",
   };
+  // A boot that never finishes (a stalled wasm fetch) must not leave xo.ready and every stub
+  // Promise pending: after BOOT_TIMEOUT_MS a worker gives way to the main thread, and a main
+  // thread boot that is still not ready rejects xo.ready (the calls stay queued, kept for the
+  // next page at page hide, and run if the boot finishes after all).
+  var BOOT_TIMEOUT_MS = Number(data.bootTimeout) || 60000;
   // data-worker is a boolean attribute: present (any value but "false") starts worker mode.
   var inWorker = data.worker !== undefined && data.worker !== "false";
   if (!inWorker || !bootInWorker(0)) bootHere();
 
   function bootHere() {
+    var timer = setTimeout(function () {
+      if (!attached) xo.__fail(new Error("xo_web did not boot within " + BOOT_TIMEOUT_MS + " ms"));
+    }, BOOT_TIMEOUT_MS);
     loadRuntime(runtime)
       .then(importInSlices)
       .then(function (pyodide) {
         xo.pyodide = pyodide;
         pyodide.pyimport("xo_web.adapters.browser").install(config);
       })
-      .catch(xo.__fail);
+      .catch(xo.__fail)
+      .finally(function () { clearTimeout(timer); });
   }
 
   // Worker mode: this file again, as a module worker; the page keeps only the bridge. A
@@ -53,17 +62,30 @@
     var channel = new MessageChannel();
     var bridge = connect(channel.port1);
     bridges.set(worker, bridge);
-    worker.addEventListener("error", function (event) {
-      if (bridge.meta) return report("worker", new Error(event.message || "worker error"));
-      event.preventDefault();
-      console.warn("[xo_web] a worker failed to start (" + (event.message || "error") + ")");
+    var gaveUp = false;
+    // Before it is ready, a worker that fails to start is dropped for the next way to start
+    // one; a worker whose runtime failed (it reported a failed boot) or that is still not
+    // ready after BOOT_TIMEOUT_MS gives way to the main thread at once.
+    function giveUp(reason, nextWorker) {
+      if (gaveUp || bridge.meta) return;
+      gaveUp = true;
+      clearTimeout(timer);
+      console.warn("[xo_web] a worker failed to start (" + reason + ")");
       worker.terminate();
       channel.port1.close();
       xo.worker = null;
-      if (!bootInWorker(index + 1)) {
+      if (!nextWorker || !bootInWorker(index + 1)) {
         console.warn("[xo_web] no worker could start: booting on the main thread");
         bootHere();
       }
+    }
+    var timer = setTimeout(function () { giveUp("not ready after " + BOOT_TIMEOUT_MS + " ms"); }, BOOT_TIMEOUT_MS);
+    bridge.onBootFailure = function (error) { giveUp(error.message); };
+    bridge.onReady = function () { clearTimeout(timer); };
+    worker.addEventListener("error", function (event) {
+      if (bridge.meta) return report("worker", new Error(event.message || "worker error"));
+      event.preventDefault();
+      giveUp(event.message || "error", true); // the next way to start a worker may work
     });
     worker.postMessage({ xo: "boot", runtime: runtime, config: config, attach: attachMessage() }, [channel.port2]);
     xo.worker = worker;

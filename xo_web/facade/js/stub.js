@@ -4,6 +4,14 @@
   var pending = new WeakMap();
   var bridges = new WeakMap(); // worker -> its bridge (null until it says hello)
   var attached = false;
+  // Calls a page may leave behind for the next page: what the dispatcher itself stores (the
+  // user and sends). Never init (nothing read from storage is used as a URL) and never a
+  // consent call (written at once, below).
+  var REPLAY = "__replay", MAX_REPLAYS = 3;
+  var REPLAYABLE = QUEUEABLE.filter(function (name) {
+    return name !== "init" && name !== "optOut" && name !== "optIn";
+  });
+  var early = { key: null, calls: null }; // this page's pre-ready calls while kept in storage
 
   function report(stage, error) {
     console.error("[xo_web] " + stage + ":", error);
@@ -22,6 +30,7 @@
         });
         result.catch(function () {}); // also reported through xo:error; avoid a second log
       }
+      if (name === "optOut" || name === "optIn") persistConsent(name);
       queue.push(entry);
       return result;
     };
@@ -79,15 +88,94 @@
     xo.init = function (config) {
       return activity.init(config);
     };
-    var backlog = takePending().concat(queue.splice(0, queue.length));
+    reclaimEarly();
+    var backlog = queue.splice(0, queue.length);
     queue.push = function () {
       for (var i = 0; i < arguments.length; i++) run(arguments[i]);
       return queue.length;
     };
     backlog.forEach(run);
+    takePending().forEach(function (record) { replay(dispatch, record); });
     settle.resolve(xo);
     return xo;
   };
+
+  // Before ready, calls live in this page's memory: at page hide (or a tab switch) the ones
+  // the next page may replay are kept under attraqtpending:<id>; a page that boots after all
+  // takes its key back, unless another page already replayed those calls.
+  function keepEarly() {
+    if (attached) return;
+    var calls = queue.filter(function (e) { return Array.isArray(e) && REPLAYABLE.indexOf(e[0]) >= 0; });
+    if (!calls.length && !early.key) return;
+    early.key = early.key || pendingKey();
+    early.calls = persistPending(early.key, calls.length ? [{ user: null, calls: calls, tries: 0 }] : []) &&
+      calls.length ? calls : null;
+  }
+  function reclaimEarly() {
+    if (!early.key) return;
+    var taken = early.calls && readStorage(early.key) === null;
+    persistPending(early.key, []);
+    if (taken) { // another page replays the sends: here they only settle (setters still run)
+      early.calls.forEach(function (entry) {
+        if (entry[0] !== "send") return;
+        var at = queue.indexOf(entry), waiter = pending.get(entry);
+        if (at >= 0) queue.splice(at, 1);
+        if (waiter) waiter.resolve(null);
+      });
+    }
+    early.key = early.calls = null;
+  }
+  w.addEventListener("pagehide", keepEarly);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") keepEarly();
+    else if (!attached) reclaimEarly();
+  });
+
+  function pendingKey() {
+    return PENDING + Date.now() + "-" + Math.random().toString(36).slice(2);
+  }
+
+  // The one place calls are written for a later page (records: {user, calls, tries}); an
+  // empty list removes the key. False when storage refused.
+  function persistPending(key, records) {
+    if (records.length && !xo.consent.mayStore()) return false; // no consent: nothing stored
+    try {
+      if (records.length) localStorage.setItem(key, JSON.stringify(records));
+      else localStorage.removeItem(key);
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  // The one place a consent call is written before the SDK (or its worker) has it: a refusal
+  // outlives the page at once, as the main thread's opt-out does, and drops the calls kept
+  // for later pages.
+  function persistConsent(name) {
+    try {
+      if (name === "optIn") return localStorage.removeItem(KEYS.optOut);
+      localStorage.setItem(KEYS.optOut, "true");
+      ownKeys().forEach(function (key) { if (key.indexOf(PENDING) === 0) localStorage.removeItem(key); });
+    } catch (error) {
+      report("consent", error);
+    }
+  }
+
+  // Replays one record a gone page left: the SDK sends each send with the user it was called
+  // with, without touching this page's user. Not initialized yet: kept for a later page.
+  function replay(dispatch, record) {
+    function failed(kind, message) {
+      if (kind === "Error") persistPending(pendingKey(), [record]);
+      else report("replay", new Error(message));
+    }
+    var answer = dispatch(REPLAY, [record]);
+    if (!answer.ok) return failed(answer.kind, answer.message);
+    Promise.resolve(answer.value).then(function (value) {
+      (value && value.refused || []).forEach(function (message) { report("replay", new Error(message)); });
+    }, function (error) {
+      failed(error && error.constructor === Error ? "Error" : "TypeError", error && error.message);
+    });
+  }
   xo.__fail = function (error) {
     report("boot", error);
     settle.reject(error);
