@@ -19,15 +19,6 @@ FENCE = re.compile(
 # (file, first non-blank line) → why no test runs it.
 SKIPPED: dict[tuple[str, str], str] = {
     (
-        "docs/build.md",
-        "# settings.py, with: xo-web build assets/xo/2026-05-01 --base-url /static/xo/2026-05-01/",
-    ): "a fragment of a Django settings.py: BASE_DIR and the rest come from the project",
-    ("docs/build.md", "import mimetypes"): (
-        "the Flask recipe (the Starlette one opens with a comment): Flask is not a dependency "
-        "of xo_web; the Starlette recipe, which sets the same types and headers, is served and "
-        "booted by tests/install/"
-    ),
-    (
         "docs/consent.md",
         '<script src="https://cdn.cookielaw.org/scripttemplates/otSDKStub.js" '
         'data-domain-script="…"></script>',
@@ -68,10 +59,6 @@ SKIPPED: dict[tuple[str, str], str] = {
     ): (
         "a fragment of a shop's order code (its database, its order); "
         "tests/server/test_transactional.py runs the transactional send"
-    ),
-    ("docs/build.md", "location /xo/2026-05-01/ {"): (
-        "an nginx configuration: no nginx here; it sets the MIME types and headers of the "
-        "Starlette recipe, which tests/install/ serves and boots"
     ),
 }
 

@@ -2,7 +2,7 @@
 
 The wheel is built with ``python -m build``, installed into a fresh venv, and run in an empty
 project folder with an empty cache; Chromium then boots the result from a JS page and a PyScript
-page served by the Starlette recipe of docs/build.md, with no request leaving 127.0.0.1.
+page served by the Starlette recipe of docs/serving.md, with no request leaving 127.0.0.1.
 """
 
 from __future__ import annotations
