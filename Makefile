@@ -7,14 +7,14 @@ STAMP := .cache/stamps
 # The bundle's downloads (npm tarballs, wheels): a cache inside the checkout, not the user's.
 XO_CACHE := .cache/xo-web
 
-.PHONY: setup bundle demo test unit browser lint format bench bench-server clean load
+.PHONY: setup bundle demo test unit browser lint format bench bench-server clean load docs docs-serve
 
 setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/runtime $(STAMP)/browser ## venv + dev extras, npm ci, the bundle's runtime and wheels, Chromium
 
 $(STAMP)/venv: pyproject.toml
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
 	@touch $@
 
 $(STAMP)/npm: package.json package-lock.json
@@ -49,9 +49,18 @@ unit: setup ## CPython tests only (fast)
 browser: setup ## the tests that drive Chromium (browser, parity, end-to-end)
 	$(BIN)/pytest -m browser
 
-test: setup lint ## everything: lint, CPython tests, then the browser tests
+test: setup lint docs ## everything: lint, the docs site (--strict), CPython tests, then the browser tests
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
+
+# The docs site: docs/ with MkDocs Material; the activity reference and its JSON Schema are
+# generated from the code at build time (scripts/docs_reference.py, docs_refusals.py). A broken
+# link, a missing page or a bad API reference fails the build.
+docs: setup ## build the docs site into build/site (--strict)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+docs-serve: setup ## serve the docs site on http://127.0.0.1:8001, rebuilt on change
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 format: setup
 	$(BIN)/ruff format .

@@ -69,7 +69,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "sam
 # The storefront's policy: scripts and requests only from this origin, so the browser itself
 # enforces "nothing leaves the demo". 'unsafe-eval' is there for PyScript 0.7.31 alone, whose
 # core.js builds hooks with Function(...); xo.js pages without PyScript need only
-# 'wasm-unsafe-eval' (DESIGN §5b).
+# 'wasm-unsafe-eval' (docs/build.md, "Content Security Policy").
 STOREFRONT_CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; "

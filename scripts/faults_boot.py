@@ -65,7 +65,7 @@ async def leave_during_boot(run: Any, count: int) -> tuple[list[str], dict[str, 
     while len(taken) < count:
         page += 1
         if tab is not None:  # the previous page goes: hide, then die
-            tab.flush_on_unload()
+            tab._flush_on_unload()
             tab.close()
             run.hides += 1
             run.reloads += 1

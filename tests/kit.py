@@ -182,7 +182,7 @@ def nth_id(n: int) -> str:
     return SequentialIds().nth(n)
 
 
-def run_send(tracker: Tracker, activities: object) -> SendOutcome | None:
+def run_send(tracker: Tracker, activities: Any) -> SendOutcome | None:
     """Call tracker.send inside a running event loop and await the outcome."""
 
     async def go() -> SendOutcome | None:

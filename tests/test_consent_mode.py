@@ -1,4 +1,4 @@
-"""Tests of the opt-in mode (DESIGN §5a) on a Tracker over xo_web.testing fakes: what is held,
+"""Tests of the opt-in mode (docs/privacy.md) on a Tracker over xo_web.testing fakes: what is held,
 stored and sent while consent is pending, at a grant, a refusal and a withdrawal."""
 
 import asyncio

@@ -613,7 +613,7 @@ def test_on_init_runs_after_a_successful_init(make_tracker: MakeTracker) -> None
     """The on_init hook (used by the browser adapter) runs after each successful init."""
     tracker = make_tracker(init=False)
     calls: list[str | None] = []
-    tracker.on_init = lambda: calls.append(tracker.endpoint)
+    tracker._on_init = lambda: calls.append(tracker.endpoint)
     tracker.init("k")
     assert calls == ["https://collect-eu.attraqt.io/k"]
 
@@ -622,7 +622,7 @@ def test_on_init_does_not_run_when_init_fails(make_tracker: MakeTracker) -> None
     """A refused init does not run the hook."""
     tracker = make_tracker(init=False)
     calls: list[int] = []
-    tracker.on_init = lambda: calls.append(1)
+    tracker._on_init = lambda: calls.append(1)
     with pytest.raises(ConfigError):
         tracker.init("")
     assert calls == []
@@ -637,7 +637,7 @@ def test_a_raising_on_init_is_contained(
     def broken() -> None:
         raise RuntimeError("no window")
 
-    tracker.on_init = broken
+    tracker._on_init = broken
     tracker.init("k")
     assert tracker.is_initialized
     assert any("on_init" in warning for warning in environment.warnings)

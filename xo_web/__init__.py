@@ -3,8 +3,9 @@
 ``activity`` is the default Tracker, made on first use. In Pyodide it is wired to the browser
 (localStorage, fetch, Do-Not-Track, page hide) and its ``init`` also installs
 ``window.xo.activity`` for page JavaScript; first use there also schedules building the wire
-validators in idle time (``xo_web.wire.warmup``). Under CPython it is unconfigured and raises
-on ``send``: build a ``Tracker`` with the ports you need instead (see ``xo_web.testing``).
+validators in idle time (``xo_web.wire.warmup``). Under CPython it has no transport: its sends
+resolve with ``ok=False, queued=True`` and are never delivered; build a ``Tracker`` with the
+ports you need instead (the fakes of ``xo_web.testing``).
 
 Importing xo_web constructs nothing and imports little: the exception tree, and in Pyodide
 pyodide-http's patch, so page scripts' ``urllib``/``requests`` work once xo_web is imported
@@ -35,9 +36,7 @@ from xo_web.errors import (
 
 if TYPE_CHECKING:
     from xo_web.core.ports import HttpRequest, HttpResponse
-    from xo_web.core.storage import MemoryStorage
     from xo_web.delivery.outcome import SendOutcome
-    from xo_web.testing import MockTransport
     from xo_web.tracker import Tracker
 
     activity: Tracker
@@ -50,8 +49,6 @@ __all__ = [
     "DeliveryError",
     "HttpRequest",
     "HttpResponse",
-    "MemoryStorage",
-    "MockTransport",
     "NotInitializedError",
     "PersonalDataError",
     "SendOutcome",
@@ -66,8 +63,6 @@ __all__ = [
 _LAZY = {
     "HttpRequest": "xo_web.core.ports",
     "HttpResponse": "xo_web.core.ports",
-    "MemoryStorage": "xo_web.core.storage",
-    "MockTransport": "xo_web.testing",
     "SendOutcome": "xo_web.delivery.outcome",
     "Tracker": "xo_web.tracker",
 }

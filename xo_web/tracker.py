@@ -1,7 +1,7 @@
-"""The Tracker: the public Python API of DESIGN §4 (init, the user, consent, send) over ports.
+"""The Tracker: the public Python API (init, the user, consent, send) over ports.
 
 `Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
-the consent signals in `Consent` (DESIGN §5a: what is held while pending, released on a grant,
+the consent signals in `Consent` (docs/privacy.md; what is held while pending, released on a grant,
 dropped on a refusal is in `PendingSends`), and hands validated wire batches to its `Delivery`,
 which writes them to the persisted outbox before sending. It never imports the browser:
 storage, HTTP, timers, locks and the page come in as ports (xo_web.core.ports).
@@ -10,8 +10,8 @@ storage, HTTP, timers, locks and the page come in as ports (xo_web.core.ports).
 import asyncio
 import random as random_module
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from xo_web.core.config import DEFAULT_TIMEOUT_S, ConfiguredApi, TrackerConfig, make_config
 from xo_web.core.consent import DENIED, GRANTED, NOT_REQUIRED, REQUIRED, Consent, check_mode
@@ -42,6 +42,9 @@ from xo_web.delivery.retry import RetryPolicy
 from xo_web.delivery.state import DeliveryPorts, DeliveryStats
 from xo_web.errors import ConfigError, ConsentError, DeliveryError, NotInitializedError
 
+if TYPE_CHECKING:
+    from xo_web.types import Activity
+
 __all__ = ["SendOutcome", "Tracker"]
 
 
@@ -50,7 +53,12 @@ async def _nothing() -> None:
 
 
 class Tracker(ConfiguredApi, UserApi):
-    """An XO activity tracker: one tracker key, one user, one delivery channel."""
+    """An XO activity tracker: one tracker key, one user, one delivery channel.
+
+    In a page use `xo_web.activity`, the tracker wired to the browser. Build one yourself with
+    the ports you need, e.g. the fakes of `xo_web.testing` under CPython: `storage` and
+    `transport` are required, the rest have defaults (time, random, asyncio timers, ids).
+    """
 
     def __init__(
         self,
@@ -58,18 +66,19 @@ class Tracker(ConfiguredApi, UserApi):
         transport: Transport,
         *,
         environment: Environment | None = None,
-        new_id: IdFactory = new_uuid,
-        clock: Clock = time.time,
+        new_id: IdFactory | None = None,
+        clock: Clock | None = None,
         on_error: Callable[[DeliveryError], None] | None = None,
-        random: Random = random_module.random,
-        timer: Timer = asyncio_timer,
+        random: Random | None = None,
+        timer: Timer | None = None,
         locks: Locks | None = None,
-        delivery_ids: IdFactory = new_uuid,
+        delivery_ids: IdFactory | None = None,
     ) -> None:
+        clock, delivery_ids = clock or time.time, delivery_ids or new_uuid
         self._page = SafePage(environment or LoggingEnvironment(), on_error)
         self._warn = self._page.warn
         self._report = self._page.report
-        self.on_init: Callable[[], None] | None = None  # e.g. the browser binds window.xo here
+        self._on_init: Callable[[], None] | None = None  # e.g. the browser binds window.xo here
         self._storage = GuardedStorage(storage, self._warn)
         self._transport = transport
         self._clock = clock
@@ -79,14 +88,16 @@ class Tracker(ConfiguredApi, UserApi):
         self._state: str | None = None  # the consent state last acted upon (after init)
         self.on_consent: Callable[[str], None] | None = None  # told each new consent state
         self._delivery: Delivery | None = None
-        self._user = UserState(self._storage, new_id=new_id, may_persist=self._may_persist)
+        self._user = UserState(
+            self._storage, new_id=new_id or new_uuid, may_persist=self._may_persist
+        )
         self._tasks: set[asyncio.Task[SendOutcome | None]] = set()
         self._delivering: str | None = None  # the entry whose first send started a delivery
         self._tab = delivery_ids()
         self._delivery_ports = DeliveryPorts(
             clock=clock,
-            random=random,
-            timer=timer,
+            random=random or random_module.random,
+            timer=timer or asyncio_timer,
             locks=locks or StorageLease(self._storage, owner=self._tab, clock=clock),
             new_id=delivery_ids,
             report=self._report,
@@ -96,8 +107,6 @@ class Tracker(ConfiguredApi, UserApi):
             storage=self._storage,
         )
         self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn)
-
-    # -- configuration -------------------------------------------------------------------
 
     def init(
         self,
@@ -115,7 +124,7 @@ class Tracker(ConfiguredApi, UserApi):
         """Configure the tracker (again, to change it); bad values raise ConfigError. `delivery`
         tunes the outbox (RetryPolicy's keys); what earlier pages left is sent soon after.
         `consent="required"`: nothing stored or sent before a grant; up to `consent_buffer`
-        activities sent meanwhile are held in memory (DESIGN §5a)."""
+        activities sent meanwhile are held in memory (docs/privacy.md)."""
         config = make_config(tracker_key, region, collect_url, timeout_s)
         if not isinstance(personal_data_guard, bool):
             raise ConfigError("personal_data_guard must be True or False")
@@ -142,16 +151,11 @@ class Tracker(ConfiguredApi, UserApi):
                 self._warn(f"xo_web: removed {field}, set while the personal-data guard was off")
         self._state = None
         self._consent_changed()  # granted: the session id is stored, earlier pages' queue sent
-        if self.on_init is not None:
+        if self._on_init is not None:
             try:
-                self.on_init()
+                self._on_init()
             except Exception as exc:
                 self._warn(f"xo_web: the on_init hook raised {exc!r}")
-
-    @property
-    def environment(self) -> Environment:
-        """The page around the tracker (privacy signals, console, error events)."""
-        return self._page.environment
 
     @property
     def on_error(self) -> Callable[[DeliveryError], None] | None:
@@ -162,11 +166,9 @@ class Tracker(ConfiguredApi, UserApi):
     def on_error(self, callback: Callable[[DeliveryError], None] | None) -> None:
         self._page.on_error = callback
 
-    # -- consent -------------------------------------------------------------------------
-
     @property
     def consent(self) -> str:
-        """ "pending", "granted" or "denied": may this tracker store and send now (DESIGN §5a)."""
+        """ "pending", "granted" or "denied": may this tracker store and send now."""
         return self._consent.state(refused=self._page.tracking_refused())
 
     def set_page_consent(self, verdict: str) -> None:
@@ -224,13 +226,19 @@ class Tracker(ConfiguredApi, UserApi):
         else:
             self._outbox.clear()
 
-    # -- sending -------------------------------------------------------------------------
+    def send(
+        self, activities: "Activity | Sequence[Activity] | Mapping[str, Any] | Sequence[Any]"
+    ) -> Awaitable[SendOutcome | None]:
+        """Send one activity, or a list of 1 to 100, with the user attached.
 
-    def send(self, activities: object) -> Awaitable[SendOutcome | None]:
-        """Validate and send one activity or a non-empty list; await the outcome: None, with
-        no request, while opted out or when the browser refuses tracking. Validation happens
-        at the call (ValidationError, nothing sent); in an event loop delivery starts at once,
-        awaited or not."""
+        An activity is a dict: `{"action": "add-to-cart", "target": {"product": "SKU-1"},
+        "metadata": {"price": 1999, "quantity": 1, "currency": "EUR"}}`. `action` and `target`
+        (names to strings) are required; `metadata` (`price`, `quantity`, `currency`,
+        `orderId`, `market`, keys of your own), `sourceId`, `opposite`, `segments` and
+        `timestamp` are optional (`xo_web.types`). Bad input raises ValidationError here and
+        nothing is sent. Returns an awaitable of the SendOutcome, or of None (no request)
+        while opted out or when the browser refuses tracking. In a running event loop (a
+        page) delivery starts at once, awaited or not."""
         self._require_init()
         batch, encoded = prepare_batch(activities, self._user)
         state = self.consent
@@ -254,8 +262,6 @@ class Tracker(ConfiguredApi, UserApi):
         started = self._schedule(delivery.deliver(ticket))
         return ticket.waiter or started
 
-    # -- delivery ------------------------------------------------------------------------
-
     @property
     def delivery_stats(self) -> DeliveryStats:
         """Counters of the retry outbox for this page (accepted, delivered, dropped...)."""
@@ -276,21 +282,21 @@ class Tracker(ConfiguredApi, UserApi):
         if self._delivery is not None:
             await self._delivery.flush(force=True)
 
-    def flush_soon(self) -> None:
+    def _flush_soon(self) -> None:
         """Schedule a flush from synchronous code: the browser's `online` event calls this."""
         if self._delivery is not None:
             self._delivery.flush_soon(force=True)
 
     @property
-    def tab_id(self) -> str:
+    def _tab_id(self) -> str:
         """The id this page's outbox entries carry (a page-hide flush takes only its own)."""
         return self._tab
 
-    def healthy_until(self) -> float:
-        """Until when a page-hide flush may hand off never-failed entries (DESIGN §5), or 0."""
+    def _healthy_until(self) -> float:
+        """Until when a page-hide flush may hand off never-failed entries, or 0."""
         return self._delivery.healthy_until() if self._delivery is not None else 0.0
 
-    def flush_on_unload(self) -> int:
+    def _flush_on_unload(self) -> int:
         """Flush synchronously with keepalive (pagehide / hidden); return the requests made."""
         if self._delivery is None:
             return 0
@@ -299,10 +305,6 @@ class Tracker(ConfiguredApi, UserApi):
         except Exception as exc:  # a page-hide handler must never throw
             self._warn(f"xo_web: flushing the queue on page hide failed: {exc!r}")
             return 0
-
-    def prepare(self, activities: object) -> list[dict[str, object]]:
-        """Validate activities and return the wire batch with the user attached (no I/O)."""
-        return prepare_batch(activities, self._user)[0]
 
     def _schedule(self, coroutine: Coroutine[Any, Any, Any]) -> Awaitable[SendOutcome | None]:
         loop = schedulable_loop()

@@ -23,7 +23,7 @@ def worker(
     tracker = Tracker(
         mirror, transport or MockTransport(), environment=environment, clock=FakeClock(START)
     )
-    tracker.on_init = bridge.announce
+    tracker._on_init = bridge.announce
     bridge.serve(tracker)
     return posted, bridge, tracker
 
@@ -112,7 +112,7 @@ def test_a_failing_collector_leaves_the_channel_unhealthy() -> None:
     writes = [m for m in posted if m["xo"] == "set"]
     assert any(m["key"].startswith("attraqtoutbox:") for m in writes)
     assert {m["healthyUntil"] for m in writes} == {0.0}
-    assert tracker.healthy_until() == 0.0
+    assert tracker._healthy_until() == 0.0
 
 
 def test_an_opt_out_the_page_could_not_store_is_reported_as_consent() -> None:

@@ -130,6 +130,15 @@ def test_js_page_in_worker_mode_runs_the_whole_flow(
     ]
 
 
+def test_data_worker_false_boots_on_the_main_thread(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """``data-worker="false"`` is no worker mode: the SDK boots on the page, sends synchronously."""
+    page.goto(site.add_page("/w/false.html", js_page(extra_attrs='data-worker="false"')))
+    assert page.evaluate("xo.ready.then(() => xo.worker == null && !!xo.pyodide)") is True
+    assert page.evaluate("typeof xo.activity.getSessionId()") == "string"
+
+
 def test_worker_mode_rejects_bad_input_with_a_type_error(
     page: Page, site: StaticSite, network: Network
 ) -> None:

@@ -1,6 +1,6 @@
 """Tests of delivery through the persisted outbox: retries, pauses, caps, reloads and tabs.
 
-Each test builds a `World` (tests/unit/delivery_kit.py): fake clock, manual timers, shared
+Each test builds a `World` (tests/kit.py): fake clock, manual timers, shared
 MemoryStorage and Web-Lock fake, and a scripted collector.
 """
 
@@ -333,7 +333,7 @@ def test_offline_tries_nothing_and_online_flushes_at_once() -> None:
         await world.run(60)
         assert world.collector.requests == []
         world.environment.online = True
-        tab.flush_soon()
+        tab._flush_soon()
         await world.run(0)
 
     run(go())
@@ -466,7 +466,7 @@ def test_unload_flush_stays_within_the_keepalive_budget() -> None:
             await tab.send(view(f"p{i}", blob="x" * 1500, more="y" * 1500))
         before = len(world.collector.requests)
         world.collector.then()
-        made = tab.flush_on_unload()
+        made = tab._flush_on_unload()
         await world.settle()
         return before, made
 
@@ -490,7 +490,7 @@ def test_handed_off_entries_are_not_sent_twice_by_the_next_page() -> None:
         await tab.send(view("p0"))  # the channel works: the latest attempt succeeded
         world.locks.held.add(OUTBOX_LOCK)
         await tab.send(view("p1"))
-        tab.flush_on_unload()
+        tab._flush_on_unload()
         world.close(tab)  # the page is gone before the answer is seen
         world.locks.held.clear()
         world.clock.now += 10
@@ -511,7 +511,7 @@ def test_nothing_is_handed_off_before_an_attempt_of_the_page_succeeded() -> None
     async def go() -> None:
         tab = world.tab(timeout_s=1)
         await tab.send(view("p1"))
-        tab.flush_on_unload()
+        tab._flush_on_unload()
         world.close(tab)  # the page is gone before the answer is seen
         world.locks.held.clear()
         world.clock.now += 10
@@ -534,7 +534,7 @@ def test_a_tab_closed_during_an_outage_loses_nothing() -> None:
         for product in ("p2", "p3", "p4"):
             world.clock.now += 0.3
             await tab.send(view(product))
-        tab.flush_on_unload()
+        tab._flush_on_unload()
         world.close(tab)
         world.collector.script = lambda _request: answer(200)
         world.clock.now += 60
@@ -557,7 +557,7 @@ def test_another_tabs_entries_are_never_handed_off() -> None:
         other = world.tab(timeout_s=1)
         await other.send(view("other"))
         world.close(other)
-        healthy.flush_on_unload()
+        healthy._flush_on_unload()
         world.close(healthy)
         world.locks.held.clear()
         world.clock.now += 10
@@ -577,7 +577,7 @@ def test_failed_entries_sent_at_page_hide_are_kept_until_confirmed() -> None:
     async def go() -> None:
         tab = world.tab(timeout_s=1, delivery={"retry_base_s": 600})
         await tab.send(view("p1"))
-        tab.flush_on_unload()
+        tab._flush_on_unload()
         world.close(tab)
         world.clock.now += 700
         world.tab(timeout_s=1)
@@ -718,7 +718,7 @@ def test_a_stale_success_does_not_make_the_channel_healthy() -> None:
         world.clock.now += 31
         world.locks.held.add(OUTBOX_LOCK)
         await tab.send(view("p1"))
-        tab.flush_on_unload()
+        tab._flush_on_unload()
         world.close(tab)
         world.locks.held.clear()
         world.clock.now += 10

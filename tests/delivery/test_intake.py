@@ -1,6 +1,6 @@
 """Tests of the cheap send path: sends coalesced per tick, bursts without loss, O(1) reads.
 
-Each test builds a `World` (tests/unit/delivery_kit.py). Sends made without an `await` in
+Each test builds a `World` (tests/kit.py). Sends made without an `await` in
 between happen in one tick, the way a page script's synchronous loop calls `send`.
 """
 
@@ -246,7 +246,7 @@ def test_page_hide_in_the_same_tick_sends_the_open_entry() -> None:
     async def go() -> int:
         tab = world.tab()
         burst(tab, ["p1", "p2"])
-        made = tab.flush_on_unload()
+        made = tab._flush_on_unload()
         await world.settle()
         return made
 
@@ -389,7 +389,7 @@ def test_a_page_hide_in_the_task_of_the_sends_still_carries_them() -> None:
     async def go() -> int:
         tab = world.tab()
         burst(tab, ["p1", "p2"])
-        made = tab.flush_on_unload()
+        made = tab._flush_on_unload()
         storage.end_task()
         await world.settle()
         return made

@@ -6,7 +6,7 @@ hides, or find the outbox lock held elsewhere or refused. For any sequence, once
 the network and storage are healthy again, every accepted activity has been delivered at least
 once, first deliveries keep each tab's order, and nothing that was not accepted was ever sent.
 Storage faults and reloads are drawn in separate runs: a queue kept in memory while storage
-fails cannot survive a reload (DESIGN §3).
+fails cannot survive a reload (docs/privacy.md).
 """
 
 import asyncio
@@ -116,24 +116,24 @@ async def scenario(
         elif op == "online":
             world.environment.online = arg
             if arg:
-                tab.flush_soon()
+                tab._flush_soon()
         elif op == "fault" and not reloads:
             storage.failing = arg
         elif op == "reload" and reloads:
-            tab.flush_on_unload()
+            tab._flush_on_unload()
             await world.settle()
             world.close(tab)
             tab = world.tab(delivery=POLICY)
             tabs.append([])
         elif op == "hide":
-            tab.flush_on_unload()
+            tab._flush_on_unload()
         elif op == "crash" and reloads:  # the page dies: no page hide, answers never seen
             world.close(tab)
             tab = world.tab(delivery=POLICY)
             tabs.append([])
         elif op == "other_tab_hides":  # a second tab of the profile hides, then goes away
             other = world.tab(delivery=POLICY)
-            other.flush_on_unload()
+            other._flush_on_unload()
             world.close(other)
         elif op == "lock_elsewhere":
             if arg:
@@ -145,7 +145,7 @@ async def scenario(
     world.locks.held.discard(OUTBOX_LOCK)
     world.environment.online = True
     world.collector.script = responder(["ok"])
-    tab.flush_soon()
+    tab._flush_soon()
     await world.run(120)
     return world, tabs
 

@@ -8,7 +8,7 @@ through ``xo_web.server``, never posted by the browser) with the session id of t
 ``attraqtsessionid`` cookie, and land in the same customer's timeline. No request may leave
 127.0.0.1.
 
-Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the README's screenshots.
+Set ``XO_WEB_SCREENSHOTS=docs/screenshots`` to also save the screenshots of docs/demo.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``installed`` builds the real sdist and wheel (``python -m build``) and installs the wheel
 into a fresh venv in a temporary folder; ``shop`` is a temporary project folder (no node_modules, no
 Makefile) where that venv's ``xo-web build`` ran with an EMPTY cache (``XO_WEB_CACHE``) and a
-``--requirement`` file; ``recipe_server`` serves the result with the README's Starlette recipe.
+``--requirement`` file; ``recipe_server`` serves the result with docs/serving.md's Starlette recipe.
 Every test here is marked ``browser``: they need the package registries and Chromium.
 """
 
@@ -39,9 +39,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def readme_recipe(title: str) -> str:
-    """Return the first code block after the README paragraph that starts with ``title``."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index(f"**{title}**")
+    """Return the first code block after the docs/serving.md heading ``title``."""
+    readme = (ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+    start = readme.index(f"## {title}")
     match = re.search(r"```[a-z]*\n(.*?)```", readme[start:], re.S)
     assert match, title
     return match.group(1)
@@ -123,7 +123,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def recipe_server(shop: Shop) -> Iterator[str]:
-    """Serve the shop folder's ``app.py`` (the README recipe) with uvicorn; yield its origin."""
+    """Serve the shop folder's ``app.py`` (docs/serving.md) with uvicorn; yield its origin."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
     server = subprocess.Popen(

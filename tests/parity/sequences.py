@@ -2,7 +2,7 @@
 
 A sequence is a list of ``[method, ...args]`` steps (the ``_attraqt`` entry shape), JSON-able so
 that it can be handed to ``page.evaluate``; every ``send`` step makes one POST. ``fixes`` names
-the documented differences (DESIGN §6, and §4 where it says so) that apply to the sequence:
+the documented differences (docs/migrating.md) that apply to the sequence:
 the test turns the reference body into what the fixed SDK must send with exactly those
 normalisations (see ``test_parity.NORMALISATIONS``) and nothing else.
 """

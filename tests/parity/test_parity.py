@@ -8,7 +8,7 @@ migration case: the reference wrote it, xo_web reuses it). The fake collector re
 POST's raw body; the test then compares the two SDKs' requests: URL, method, headers, and the
 body byte for byte (key order included).
 
-The only differences allowed are the documented fixes (DESIGN §6), each applied to the
+The only differences allowed are the documented fixes (docs/migrating.md), each applied to the
 reference body by a named normalisation below, with a one-line reason. Whatever else differs
 is an xo_web bug, and the test fails.
 """
@@ -218,7 +218,7 @@ def session_id_in_own_user(activities: Activities, run: Run) -> Activities:
 
 
 def unique_segments(activities: Activities, run: Run) -> Activities:
-    """Why: the reference keeps duplicate segments (observed ["vip","vip"]); DESIGN §4 says
+    """Why: the reference keeps duplicate segments (observed ["vip","vip"]); docs/api.md says
     "no duplicates" (first occurrence wins). Not in the §6 list, but a documented contract."""
     for activity in activities:
         activity["user"]["segments"] = list(dict.fromkeys(activity["user"]["segments"]))
@@ -338,7 +338,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class FixCase:
-    """A DESIGN §6 defect: a snippet, what the reference does, what xo_web does instead."""
+    """A JS SDK defect xo_web fixes (docs/migrating.md): a snippet, what the reference does,
+    what xo_web does instead."""
 
     name: str
     body: str
@@ -456,7 +457,8 @@ FIX_CASES: tuple[FixCase, ...] = (
 
 @pytest.mark.parametrize("case", FIX_CASES, ids=[c.name for c in FIX_CASES])
 def test_documented_fixes(parity_page: Page, recorder: RawRecorder, case: FixCase) -> None:
-    """The reference still shows each DESIGN §6 defect, and xo_web behaves the fixed way."""
+    """The reference still shows each defect docs/migrating.md lists; xo_web behaves the fixed
+    way."""
     ref = run_snippet(parity_page, recorder, "reference", case.body, None)
     xo = run_snippet(parity_page, recorder, "xo", case.body, ref.initial_session)
     assert xo.initial_session == ref.initial_session

@@ -29,7 +29,8 @@ worker → page
     SDK's consent state ("pending", "granted", "denied"), so the page stores nothing at page
     hide before a grant. ``set``, ``ready`` and ``outcome`` also carry ``healthyUntil``: until
     when (epoch seconds) the page-hide flush may hand never-failed entries to the browser
-    (DESIGN §5's healthy channel, judged by the worker, which makes the requests); 0: not now.
+    (the healthy channel of docs/delivery.md, judged by the worker, which makes the
+    requests); 0: not now.
 
 Consistency rule of the mirror: it equals the page's localStorage as of the last ``changed``
 message for each key, overlaid with the worker's own writes that the page had not applied
@@ -182,7 +183,7 @@ class WorkerBridge:
         self._tracker = tracker
         self._facade = Facade(tracker)
         tracker.on_consent = lambda state: self._post({"xo": "consent", "state": state})
-        self.storage.healthy_until = tracker.healthy_until
+        self.storage.healthy_until = tracker._healthy_until
 
     def announce(self, *, live: bool = False) -> None:
         """Tell the page that page JS calls may now go to the SDK: after each init, or at once
@@ -193,10 +194,10 @@ class WorkerBridge:
         self._post(
             {
                 "xo": "ready",
-                "tab": tracker.tab_id,
+                "tab": tracker._tab_id,
                 "endpoint": tracker.endpoint,
                 "trackerKey": tracker.tracker_key,
-                "healthyUntil": tracker.healthy_until(),
+                "healthyUntil": tracker._healthy_until(),
             }
         )
 
@@ -214,7 +215,7 @@ class WorkerBridge:
         elif kind == "online":
             self.environment.online = message.get("online") is not False
             if self.environment.online and self._tracker is not None:
-                self._tracker.flush_soon()
+                self._tracker._flush_soon()
         elif kind == "failed":
             self._refused(str(message.get("key")), str(message.get("message")))
         elif kind == "call":
@@ -261,7 +262,7 @@ class WorkerBridge:
         watchable (as ``convert.promise`` does on the main thread), else from a task."""
 
         def resolve(value: object) -> None:
-            health = self._tracker.healthy_until() if self._tracker is not None else 0.0
+            health = self._tracker._healthy_until() if self._tracker is not None else 0.0
             self._post({"xo": "outcome", "id": call_id, "value": value, "healthyUntil": health})
 
         def reject(error: BaseException) -> None:  # delivery never throws; a bug guard

@@ -211,7 +211,7 @@ def create_tracker() -> Tracker:
     tracker = Tracker(
         storage, FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
     )
-    tracker.on_init = lambda: attach(tracker)
+    tracker._on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)
     listen_for_consent(tracker)
     return tracker
@@ -221,14 +221,14 @@ def listen_for_delivery(tracker: Tracker) -> None:
     """Flush on ``online`` at once, and synchronously on ``pagehide`` / hidden (keepalive)."""
 
     def on_hide(_event: Any) -> None:
-        tracker.flush_on_unload()
+        tracker._flush_on_unload()
 
     def on_visibility(_event: Any) -> None:
         if str(js.document.visibilityState) == "hidden":
-            tracker.flush_on_unload()
+            tracker._flush_on_unload()
 
     def on_online(_event: Any) -> None:
-        tracker.flush_soon()
+        tracker._flush_soon()
 
     for target, event, handler in (
         (js.window, "pagehide", on_hide),

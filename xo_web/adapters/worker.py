@@ -76,7 +76,7 @@ def _start(port: Any, attach: Any) -> Tracker:
     locks = SyncedLocks(page_locks, sync) if page_locks is not None else None
     cookies = SessionCookieMirror(storage, PageCookies(post))  # the page writes the cookie
     tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
-    tracker.on_init = bridge.announce
+    tracker._on_init = bridge.announce
     verdict = _field(attach, "consent")
     tracker.set_page_consent(str(verdict) if isinstance(verdict, str) else "none")
     bridge.serve(tracker)

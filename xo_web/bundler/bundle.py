@@ -262,7 +262,7 @@ def build_bundle(
             "byte_compiled": byte_compile,
             "precompressed": compress,
             "wheels": sorted(p.name for p in runtime.glob("*.whl")),
-            "worker": True,  # xo.js data-worker, PyScript worker scripts (README "Workers")
+            "worker": True,  # xo.js data-worker, PyScript worker scripts (docs/pages.md)
             "shop": [
                 {"name": w.name, "version": w.version, "file": w.path.name, "sha256": w.sha256}
                 for w in shop_wheels

@@ -24,7 +24,7 @@ from xo_web.server.relay import cli as relay_cli
 
 NO_NODE = (
     "Node.js not found: the wheels ship as sources, compiled in the browser at import "
-    "(byte-compiled, the bundle boots about 0.8 s faster; install Node.js to get that, "
+    "(byte-compiled, imports in the browser skip compiling; install Node.js to get that, "
     "or pass --no-compile to silence this)"
 )
 

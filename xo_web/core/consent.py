@@ -6,7 +6,7 @@ even when storage is full: the caller's `free_space` (the delivery queue and the
 session id) runs *before* the flag is written, the write is retried and read back, and a flag
 that still cannot be persisted is reported and held in memory for the rest of the page's life.
 
-The opt-in mode (DESIGN §5a): with `consent="required"` nothing may be stored or sent until
+The opt-in mode (docs/privacy.md): with `consent="required"` nothing may be stored or sent until
 consent is granted. `decide` is the one rule that turns the signals into "pending", "granted"
 or "denied"; the stricter signal wins: the XO opt-out, then Do-Not-Track / GPC, then the
 consent platforms on the page (their verdict, `PAGE_VERDICTS`, comes from xo.js), then the

@@ -1,7 +1,7 @@
 """Every name the SDK keeps in the browser's storage, and the name of its one Web Lock.
 
 The first two are the JS SDK's own keys, so a site can switch SDKs without starting every
-visitor over; the others are xo_web's and all start with "attraqt" (DESIGN §3).
+visitor over; the others are xo_web's and all start with "attraqt" (docs/privacy.md).
 """
 
 KEY_PREFIX = "attraqt"

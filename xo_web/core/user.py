@@ -1,4 +1,4 @@
-"""The user object: identities, segments, traits, and the rules of the session id (DESIGN §3, §4).
+"""The user object: identities, segments, traits, the rules of the session id (docs/api.md).
 
 `UserState` keeps exactly one `sessionid` identity at all times (its value is held apart from
 the other identities, so no sequence of calls can produce two; its *position* among them follows
@@ -31,7 +31,7 @@ USER_PARTS = ("identities", "segments", "traits")
 
 
 class UserApi:
-    """The public user methods of a Tracker (DESIGN §4), over its `_user` UserState."""
+    """The public user methods of a Tracker (docs/api.md), over its `_user` UserState."""
 
     _user: "UserState"
 

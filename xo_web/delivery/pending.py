@@ -1,6 +1,6 @@
 """The sends made while consent is pending: held in memory, bounded, released once or dropped.
 
-In the opt-in mode (DESIGN §5a) a send made before consent is validated and given its user at
+In the opt-in mode (docs/privacy.md) a send made before consent is validated and given its user at
 the call, as always, and then held here: never written to storage, never sent. A grant
 releases every held send exactly once, in order, into the outbox; a refusal drops them, and
 their callers get None, as for a send made while opted out. The buffer is bounded (counted in

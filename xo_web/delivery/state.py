@@ -4,7 +4,7 @@
 not raise (the Tracker passes safe ones, xo_web.core.page). `DeliveryStats` counts activities
 (not requests) for reports and tests. `ChannelHealth` keeps what the latest attempts said about
 the path to the collector; a never-failed batch may be trusted to a page-hide keepalive
-request only while it is healthy (DESIGN §5).
+request only while it is healthy (docs/delivery.md).
 """
 
 import enum

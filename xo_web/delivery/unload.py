@@ -5,7 +5,7 @@ requests are started before the handler returns, through a `Starter` transport, 
 most UNLOAD_CHUNK_BYTES within the browser's 64 KiB keepalive budget; what does not fit stays
 persisted for the next page.
 
-The one shortcut (DESIGN §5): while the channel is healthy — this tab's latest attempt
+The one shortcut (docs/delivery.md): while the channel is healthy — this tab's latest attempt
 succeeded, less than 30 s ago, nothing is in backoff, no `Retry-After` pause, the browser
 online — this tab's never-failed entries on such a request are marked "handed" to the
 browser, and a later page that finds them still claimed after the lease takes the browser's

@@ -93,7 +93,7 @@ def _without_session(user: Mapping[str, object]) -> dict[str, object]:
     return data
 
 
-def _with_user(activities: object, user: dict[str, object]) -> object:
+def _with_user(activities: object, user: dict[str, object]) -> Any:
     """Give each activity that has no user of its own the replayed user (REST style)."""
     if isinstance(activities, Mapping):
         return activities if "user" in activities else {**activities, "user": user}

@@ -30,9 +30,9 @@ MAX_BATCH_SIZE = 100
 SESSION_IDENTITY = "sessionid"
 
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_TIMESTAMP = re.compile(
+TIMESTAMP_PATTERN = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
     r"(?:[Zz]|[+-]\d{2}:?\d{2})?"
 )
@@ -138,7 +138,7 @@ def check_scalar(value: object) -> Scalar:
 
 def check_currency(value: object) -> str:
     code = check_text(value)
-    if not _CURRENCY.fullmatch(code):
+    if not CURRENCY_PATTERN.fullmatch(code):
         raise RuleViolation(
             f"must be a three-letter upper-case ISO 4217 code like 'EUR', not {code!r}"
         )
@@ -147,7 +147,7 @@ def check_currency(value: object) -> str:
 
 def check_timestamp(value: object) -> str:
     text = check_text(value)
-    match = _TIMESTAMP.fullmatch(text)
+    match = TIMESTAMP_PATTERN.fullmatch(text)
     try:
         if match is None:
             raise ValueError(text)

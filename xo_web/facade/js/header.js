@@ -11,7 +11,7 @@
  * With data-boot="false" it only installs the stub: a PyScript page whose Python calls
  * `activity.init(...)` attaches the SDK to it (xo_web injects this file itself if absent).
  *
- * Workers (README "Workers"): with data-worker the SDK boots in a module worker running this
+ * Workers (docs/pages.md): with data-worker the SDK boots in a module worker running this
  * same file, and the page keeps only the bridge below; on any page, a PyScript worker script
  * (or a worker given to xo.connectWorker) that uses xo_web says {xo: "hello"} and is bridged.
  * The bridge owns what only the page can do: localStorage (the worker mirrors the attraqt*

@@ -6,7 +6,7 @@
   // first that does not fit. Each entry sent is claimed (in flight under the request's token,
   // for a lease), so neither the worker nor a second hide() sends it again meanwhile; entries
   // that never failed are also marked handed to the browser only while the worker last said
-  // the channel is healthy (b.healthyUntil) and the page is online (DESIGN §5). The request is
+  // the channel is healthy (b.healthyUntil) and the page is online (docs/delivery.md). The request is
   // watched: if the page lives to see it fail, the claim is undone and the worker told, as
   // delivery/unload.py does on the main thread. Nothing is sent while the collector's
   // Retry-After pause lasts (as the page last wrote it, kept in memory if storage refused it).

@@ -15,7 +15,9 @@
   // thread boot that is still not ready rejects xo.ready (the calls stay queued, kept for the
   // next page at page hide, and run if the boot finishes after all).
   var BOOT_TIMEOUT_MS = Number(data.bootTimeout) || 60000;
-  if (data.worker === undefined || !bootInWorker(0)) bootHere();
+  // data-worker is a boolean attribute: present (any value but "false") starts worker mode.
+  var inWorker = data.worker !== undefined && data.worker !== "false";
+  if (!inWorker || !bootInWorker(0)) bootHere();
 
   function bootHere() {
     var timer = setTimeout(function () {
