@@ -49,9 +49,8 @@ unit: setup ## CPython tests only (fast)
 browser: setup ## the tests that drive Chromium (browser, parity, end-to-end)
 	$(BIN)/pytest -m browser
 
-test: setup lint docs ## everything: lint, the docs site (--strict), CPython tests, then the browser tests
-	$(BIN)/pytest -m "not browser"
-	$(BIN)/pytest -m browser
+test: setup lint docs ## everything: lint, the docs site (--strict), the CPython and the browser tests side by side (scripts/test_suites.sh)
+	bash scripts/test_suites.sh $(BIN)
 
 # The docs site: docs/ with MkDocs Material; the activity reference and its JSON Schema are
 # generated from the code at build time (scripts/docs_reference.py, docs_refusals.py). A broken
