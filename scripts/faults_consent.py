@@ -38,10 +38,10 @@ async def consent_flapping(faults: Any, seed: int, count: int) -> dict[str, Any]
     for index in range(count):
         activity_id = f"a{index:04d}"
         if index in (grant_at, regrant_at):
-            tab.set_page_consent("granted")
+            tab._set_page_consent("granted")
         elif index == withdraw_at:
             withdrawn = set(taken) - set(run.collector.accepted)
-            tab.set_page_consent("denied")
+            tab._set_page_consent("denied")
         run.collector.up = index % 100 < 80
         state = tab.consent
         tab.send({"action": "view", "target": {"product": "p", "id": activity_id}})

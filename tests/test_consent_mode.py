@@ -117,15 +117,15 @@ def test_withdrawal_removes_the_session_and_the_outbox_and_stops_at_once() -> No
 
     async def go() -> tuple[str, str]:
         tab = world.tab(**REQUIRED)
-        tab.set_page_consent("granted")
+        tab._set_page_consent("granted")
         first_session = tab.session_id
         await tab.send(view("p1"))  # refused by the collector: stays in the outbox
         assert any(k.startswith(OUTBOX_ENTRY_PREFIX) for k in stored(world))
-        tab.set_page_consent("denied")
+        tab._set_page_consent("denied")
         assert stored(world) == set()
         assert await tab.send(view("p2")) is None
         await world.run(60)
-        tab.set_page_consent("granted")
+        tab._set_page_consent("granted")
         await tab.send(view("p3"))
         return first_session, tab.session_id
 
@@ -167,11 +167,11 @@ def test_default_mode_waits_for_a_platform_that_is_deciding() -> None:
 
     async def go() -> None:
         tab = world.tab(init=False)
-        tab.set_page_consent("pending")
+        tab._set_page_consent("pending")
         tab.init("test-key")
         sent = tab.send(view("p1"))
         assert stored(world) == set()
-        tab.set_page_consent("unanswered")
+        tab._set_page_consent("unanswered")
         assert (await sent) is not None
 
     run(go())
@@ -245,10 +245,10 @@ def test_a_send_made_while_pending_reaches_the_wire_at_most_once_and_once_if_gra
 
     def apply(signal: str) -> None:
         actions = {
-            "grant": lambda: tab.set_page_consent("granted"),
-            "deny": lambda: tab.set_page_consent("denied"),
-            "withdraw_page": lambda: tab.set_page_consent("denied"),
-            "page_pending": lambda: tab.set_page_consent("pending"),
+            "grant": lambda: tab._set_page_consent("granted"),
+            "deny": lambda: tab._set_page_consent("denied"),
+            "withdraw_page": lambda: tab._set_page_consent("denied"),
+            "page_pending": lambda: tab._set_page_consent("pending"),
             "opt_in": tab.opt_in,
             "opt_out": tab.opt_out,
         }

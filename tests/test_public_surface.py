@@ -13,7 +13,16 @@ import xo_web.testing
 import xo_web.types
 from xo_web.tracker import Tracker
 
-INTERNAL = ("flush_on_unload", "flush_soon", "healthy_until", "tab_id", "prepare", "environment")
+INTERNAL = (
+    "flush_on_unload",
+    "flush_soon",
+    "healthy_until",
+    "tab_id",
+    "prepare",
+    "environment",
+    "set_page_consent",
+    "on_consent",
+)
 USER_API = ("init", "send", "add_user_identity", "set_user", "clear_user", "opt_out", "on_error")
 
 

@@ -86,7 +86,7 @@ class Tracker(ConfiguredApi, UserApi):
         self._consent = Consent(self._storage, self._report)
         self._pending = PendingSends()
         self._state: str | None = None  # the consent state last acted upon (after init)
-        self.on_consent: Callable[[str], None] | None = None  # told each new consent state
+        self._on_consent: Callable[[str], None] | None = None  # told each new consent state
         self._delivery: Delivery | None = None
         self._user = UserState(
             self._storage, new_id=new_id or new_uuid, may_persist=self._may_persist
@@ -171,7 +171,7 @@ class Tracker(ConfiguredApi, UserApi):
         """ "pending", "granted" or "denied": may this tracker store and send now."""
         return self._consent.state(refused=self._page.tracking_refused())
 
-    def set_page_consent(self, verdict: str) -> None:
+    def _set_page_consent(self, verdict: str) -> None:
         """Take the verdict of the consent platforms on the page ("none", "pending",
         "unanswered", "granted", "denied"), as xo.js reports it."""
         self._consent.set_page(verdict)
@@ -216,8 +216,8 @@ class Tracker(ConfiguredApi, UserApi):
                 self._consent.forget_grant()
                 if self._consent.mode == REQUIRED:
                     self._user.restart_session()
-        if self.on_consent is not None:
-            self.on_consent(state)
+        if self._on_consent is not None:
+            self._on_consent(state)
 
     def _forget_stored_data(self) -> None:
         self._user.forget_stored_session()

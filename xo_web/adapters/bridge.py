@@ -182,7 +182,7 @@ class WorkerBridge:
         """Answer page calls with ``tracker``."""
         self._tracker = tracker
         self._facade = Facade(tracker)
-        tracker.on_consent = lambda state: self._post({"xo": "consent", "state": state})
+        tracker._on_consent = lambda state: self._post({"xo": "consent", "state": state})
         self.storage.healthy_until = tracker._healthy_until
 
     def announce(self, *, live: bool = False) -> None:
@@ -221,7 +221,7 @@ class WorkerBridge:
         elif kind == "call":
             self._call(message)
         elif kind == "consent" and self._tracker is not None:
-            self._tracker.set_page_consent(str(message.get("verdict")))
+            self._tracker._set_page_consent(str(message.get("verdict")))
         elif kind == "synced" and self.on_synced is not None:
             self.on_synced(message)
 

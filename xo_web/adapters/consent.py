@@ -1,7 +1,7 @@
 """The page's consent platforms as the main thread's Tracker hears them (through xo.js).
 
 ``xo.consent`` (xo.js's consent part) finds IAB TCF, GPP and Google Consent Mode on the page
-and gives one verdict; this module hands each verdict to the Tracker (``set_page_consent``)
+and gives one verdict; this module hands each verdict to the Tracker (``_set_page_consent``)
 and tells xo.js the Tracker's own state back (its page-hide writes need it). Workers hear the
 same verdict through the bridge (``xo_web.adapters.bridge``).
 """
@@ -28,11 +28,11 @@ def listen_for_consent(tracker: Tracker) -> None:
     _consent_heard.add(id(tracker))
 
     def on_verdict(verdict: Any) -> None:
-        tracker.set_page_consent(str(verdict))
+        tracker._set_page_consent(str(verdict))
 
     proxy = create_proxy(on_verdict)
     _kept_alive.append(proxy)
-    tracker.on_consent = lambda state: consent.sdk(state)
+    tracker._on_consent = lambda state: consent.sdk(state)
     consent.listen(proxy)
-    if tracker.is_initialized:  # else init tells it (through on_consent), with the mode
+    if tracker.is_initialized:  # else init tells it (through _on_consent), with the mode
         consent.sdk(tracker.consent)

@@ -78,7 +78,7 @@ def _start(port: Any, attach: Any) -> Tracker:
     tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
     tracker._on_init = bridge.announce
     verdict = _field(attach, "consent")
-    tracker.set_page_consent(str(verdict) if isinstance(verdict, str) else "none")
+    tracker._set_page_consent(str(verdict) if isinstance(verdict, str) else "none")
     bridge.serve(tracker)
 
     def on_message(event: Any) -> None:
