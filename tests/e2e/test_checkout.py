@@ -34,7 +34,7 @@ def shop(tmp_path: Path) -> Iterator[tuple[TestClient, Sink]]:
             data_dir=tmp_path / "data",
             backend_collect_url=sink.url,
         )
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
             yield client, sink
 
 
@@ -90,5 +90,5 @@ def test_a_bad_order_is_refused_and_nothing_is_sent(
 def test_without_a_backend_there_is_no_checkout_route(tmp_path: Path) -> None:
     """Without backend_collect_url the demo has no /api/checkout (the page then sends)."""
     app = create_demo_app(bundle_dir=fake_bundle(tmp_path), data_dir=tmp_path / "data")
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         assert client.post("/api/checkout", json=order()).status_code in (404, 405)

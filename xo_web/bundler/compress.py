@@ -18,7 +18,9 @@ the same runtime costs nothing.
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,9 +62,11 @@ def _compressed(path: Path, suffix: str, cache: Path | None) -> bytes:
     data = ENCODINGS[suffix](path.read_bytes())
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(cached.name + ".partial")
-        partial.write_bytes(data)
-        partial.replace(cached)
+        # A name of its own per writer: two builds at once (the test suites) must not share it.
+        handle, name = tempfile.mkstemp(dir=cached.parent, prefix=cached.name, suffix=".partial")
+        with os.fdopen(handle, "wb") as partial:
+            partial.write(data)
+        Path(name).replace(cached)
     return data
 
 

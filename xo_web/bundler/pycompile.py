@@ -6,7 +6,7 @@ the browser runs (npm Pyodide, booted in Node by ``pycompile.mjs``): third-party
 sourceless, as Pyodide's own distribution does, and xo_web with its sources kept beside
 unchecked-hash ``.pyc`` files so tracebacks keep their lines. Compiled wheels are cached by
 the sha256 of their source wheel, each beside the sha256 of the bytes the compile produced
-(written when it was made, the file moved into place only then); a cached copy whose bytes no
+(the two written together and moved into place as one folder); a cached copy whose bytes no
 longer match that digest is compiled again, never served. The digest lives in the same cache, so
 this catches corruption and partial writes, not someone who rewrites both.
 """
@@ -61,10 +61,8 @@ def compile_wheels(
             _run(pyodide_dir, Path(scratch), mode, pending)
             for wheel in pending:
                 built = Path(scratch) / wheel.name
-                cached = cache / mode / sha256_of(wheel) / wheel.name
-                _store(built, cached)
-                if not _copy_verified(cached, dest / wheel.name):
-                    raise CompileError(f"{wheel.name}: the compiled copy changed while copied")
+                _store(built, cache / mode / sha256_of(wheel) / wheel.name)
+                shutil.copy2(built, dest / wheel.name)  # this build's own output
     return [dest / wheel.name for wheel in wheels]
 
 
@@ -87,9 +85,17 @@ def _copy_verified(cached: Path, target: Path) -> bool:
 
 
 def _store(built: Path, cached: Path) -> None:
-    """Put a compiled wheel into the cache: its digest first, the file moved in last."""
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_name(cached.name + ".partial")
-    shutil.copy2(built, partial)
-    _digest_file(cached).write_text(sha256_of(built) + "\n")
-    partial.replace(cached)
+    """Put a compiled wheel and its digest into the cache as one entry: both are written into a
+    folder of this writer's own, which then takes the entry's name at once (a build running at
+    the same time never sees one without the other; if it stored the entry first, it stays)."""
+    entry = cached.parent
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".partial-"))
+    shutil.copy2(built, scratch / cached.name)
+    _digest_file(scratch / cached.name).write_text(sha256_of(built) + "\n")
+    if entry.exists() and not _verified(cached):
+        shutil.rmtree(entry, ignore_errors=True)  # stale or altered: replaced
+    try:
+        scratch.rename(entry)
+    except OSError:  # another build stored a verified entry meanwhile
+        shutil.rmtree(scratch, ignore_errors=True)
