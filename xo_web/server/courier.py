@@ -93,6 +93,11 @@ class Courier:
         )
         return 0.0
 
+    def linger(self, claim: Claim) -> float:
+        """The wait before the next claim after a delivered batch: `linger_s` when the batch
+        was not full (more may be on its way), none when it was (more is waiting)."""
+        return 0.0 if len(claim.ids) >= self.settings.batch_size else self.settings.linger_s
+
     def retry_delay(self, retry_after: str | None, now: float) -> float:
         """The wait after this sender's `failures`-th consecutive failure."""
         policy = self.settings.retry_policy

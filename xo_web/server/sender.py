@@ -87,7 +87,7 @@ class ThreadSender:
                             self._sleep(courier.idle_wait())
                             continue
                         answer = post(client, claim.endpoint, claim.bodies)
-                        pause = courier.settle(claim, answer)
+                        pause = courier.settle(claim, answer) or courier.linger(claim)
                     except OutboxError as error:
                         log.warning("xo_web sender: %s", error)
                         pause = courier.error_wait()
@@ -169,6 +169,7 @@ class TaskSender:
                             continue
                         answer = await apost(client, claim.endpoint, claim.bodies)
                         pause = await asyncio.to_thread(courier.settle, claim, answer)
+                        pause = pause or courier.linger(claim)
                     except OutboxError as error:
                         log.warning("xo_web sender: %s", error)
                         pause = courier.error_wait()

@@ -30,12 +30,13 @@ _TRACKERS: "weakref.WeakSet[Tracker]" = weakref.WeakSet()
 FLUSH_POLL_S = (0.005, 0.1)  # flush polls the outbox from 5 ms, doubling up to 100 ms
 
 
-def make_store(target: Target) -> SqlStore:
-    """Return a store (one connection, made on first use) for the outbox `target`."""
+def make_store(target: Target, *, sender: bool = False) -> SqlStore:
+    """Return a store (one connection, made on first use) for the outbox `target`; a
+    sender's store on SQLite does not fsync each of its commits (see SqliteStore)."""
     if isinstance(target, PostgresTarget):
         return PostgresStore(target)
     assert isinstance(target, SqliteTarget)
-    return SqliteStore(target)
+    return SqliteStore(target, sender=sender)
 
 
 class Tracker:
@@ -197,8 +198,8 @@ class Tracker:
             except RuntimeError:
                 pass
             else:
-                return TaskSender(lambda: make_store(target), self.settings)
-        sender = ThreadSender(lambda: make_store(target), self.settings)
+                return TaskSender(lambda: make_store(target, sender=True), self.settings)
+        sender = ThreadSender(lambda: make_store(target, sender=True), self.settings)
         sender.start()
         return sender
 
