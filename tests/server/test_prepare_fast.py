@@ -66,3 +66,33 @@ def test_a_common_activity_is_prepared_without_pydantic(monkeypatch: pytest.Monk
     texts = prepare_server_batch([VIEW, VIEW], {"identities": SESSION})
     assert len(texts) == 2
     assert '"sessionid":"s-1"' in texts[0]
+
+
+def test_a_user_already_checked_is_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same user on every send is validated once (remembered by value), not per send."""
+    calls: list[object] = []
+    parse_user = prepare.parse_user
+
+    def counting(user: Any) -> Any:
+        calls.append(user)
+        return parse_user(user)
+
+    monkeypatch.setattr(prepare, "parse_user", counting)
+    user = {"identities": {"sessionid": "memo-1"}, "traits": {"tier": 2}}
+    for _ in range(3):
+        prepare_server_batch(VIEW, dict(user))
+    assert len(calls) == 1
+
+
+def test_a_remembered_user_is_told_apart_by_its_types() -> None:
+    """A trait of 1 and one of 1.0 or True are different users, each validated and encoded."""
+    texts = [
+        prepare_server_batch(VIEW, {"identities": SESSION, "traits": {"t": value}})[0]
+        for value in (1, 1.5, True, "1")
+    ]
+    assert [text.split('"traits":')[1][:10] for text in texts] == [
+        '{"t":1},"s',
+        '{"t":1.5},',
+        '{"t":true}',
+        '{"t":"1"},',
+    ]

@@ -8,7 +8,9 @@ ValidationError naming the field. The personal-data guard applies to both, as in
 
 The common shapes — activities without their own `user` — take the browser's fast path
 (xo_web.wire.fast: no pydantic, the C JSON encoder when every float allows it) and give the
-same texts; anything else, and every error, goes through the full validation.
+same texts; anything else, and every error, goes through the full validation. A backend
+sends with the same few users over and over, so a user that passed its checks is remembered
+(at most `USER_MEMO_SIZE`, keyed by its exact value and types) and not validated again.
 """
 
 from collections.abc import Mapping
@@ -28,6 +30,9 @@ from xo_web.wire import (
 )
 from xo_web.wire.encoding import compact, plain_float
 from xo_web.wire.fast import fast_activity
+
+USER_MEMO_SIZE = 1024
+_USER_MEMO: dict[tuple[object, bool], dict[str, object]] = {}
 
 NO_SESSION = (
     "must hold a 'sessionid' identity: a server keeps no session, so pass the visitor's "
@@ -58,7 +63,7 @@ def _prepare_fast(activities: object, user: object, personal_data_guard: bool) -
         if fast is None:
             return None
         wires.append(fast)
-    default_user = _check_user(user, personal_data_guard)  # its errors, as the full path's
+    default_user = _checked_user(user, personal_data_guard)
     plain_user = all(
         type(value) is not float or plain_float(value) for value in _traits(default_user).values()
     )
@@ -101,6 +106,44 @@ def prepare_validated(
             check_activity_size(wire, field=prefix)  # raises, naming the field
         texts.append(text)
     return texts
+
+
+def _checked_user(user: object, personal_data_guard: bool) -> dict[str, object]:
+    """`_check_user`, remembered for users made only of plain JSON values (never mutated)."""
+    key = (_frozen(user), personal_data_guard)
+    if key[0] is None:
+        return _check_user(user, personal_data_guard)
+    checked = _USER_MEMO.get(key)
+    if checked is None:
+        checked = _check_user(user, personal_data_guard)  # raises as the full path would
+        if len(_USER_MEMO) >= USER_MEMO_SIZE:
+            _USER_MEMO.clear()
+        _USER_MEMO[key] = checked
+    return checked
+
+
+def _frozen(value: object) -> object:
+    """A hashable copy of a plain JSON value that tells types apart (1, 1.0, True, "1"), or
+    None for anything else (a subclass, a tuple, a non-string key…): then nothing is kept."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return (kind.__name__, value)
+    if kind is float:
+        return ("float", repr(value))
+    if value is None:
+        return ("null",)
+    if kind is list:
+        items = tuple(_frozen(item) for item in value)  # type: ignore[attr-defined]
+        return None if None in items else ("list", items)
+    if kind is dict:
+        pairs = []
+        for key, item in value.items():  # type: ignore[attr-defined]
+            frozen = _frozen(item)
+            if type(key) is not str or frozen is None:
+                return None
+            pairs.append((key, frozen))
+        return ("dict", tuple(pairs))
+    return None
 
 
 def _check_user(user: object, personal_data_guard: bool) -> dict[str, object]:
