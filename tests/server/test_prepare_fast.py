@@ -71,7 +71,7 @@ def test_a_common_activity_is_prepared_without_pydantic(monkeypatch: pytest.Monk
 def test_a_user_already_checked_is_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same user on every send is validated once (remembered by value), not per send."""
     calls: list[object] = []
-    parse_user = prepare.parse_user
+    parse_user = prepare.parse_user  # type: ignore[attr-defined]
 
     def counting(user: Any) -> Any:
         calls.append(user)
