@@ -105,12 +105,15 @@ class Tracker:
         self._kick(prefer_task=False)
         wait = FLUSH_POLL_S[0]
         while True:
+            sender = self._sender
+            idle = sender.idle if isinstance(sender, ThreadSender) else threading.Event()
+            idle.clear()  # before looking: the sender going idle after the look ends the wait
             if self._empty():
                 return True
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            time.sleep(min(wait, left))
+            idle.wait(min(wait, left))
             wait = min(wait * 2, FLUSH_POLL_S[1])
 
     async def aflush(self, timeout: float = 10.0) -> bool:
