@@ -132,7 +132,7 @@ def test_a_foreign_origin_is_refused():
 
 
 def test_an_opaque_origin_is_refused_even_with_an_allowed_referer():
-    """A sandboxed frame sends `Origin: null`, which any site can send: 403, whatever Referer says."""
+    """A sandboxed frame sends `Origin: null`, which any site can send: 403, whatever Referer."""
     collector = Collector()
     sent = headers(Origin="null", Referer=f"{ORIGIN}/frame.html")
     answer = call(make_app(collector), sent=sent)
