@@ -71,7 +71,7 @@ def run(context: Context) -> list[Row]:
     rows = _rows(context, "SQLite", f"sqlite:///{os.path.join(context.workdir, 'xo.db')}")
     from tests.support.postgres import Cluster
 
-    cluster = Cluster()
+    cluster = Cluster(durable=True)  # fsync and synchronous_commit on: durable commits
     try:
         dsn = cluster.create_database("xo_bench")
         rows += _rows(context, "PostgreSQL", dsn)

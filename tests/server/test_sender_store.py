@@ -73,3 +73,20 @@ def test_the_sender_lingers_after_a_batch_that_was_not_full(tmp_path: Path) -> N
     settings = SenderSettings(batch_size=10, linger_s=0.25)
     courier = Courier(make_store(parse_outbox(f"sqlite:///{tmp_path / 'o.db'}")), settings)
     assert (courier.linger(_claim(3)), courier.linger(_claim(10))) == (0.25, 0.0)
+
+
+def test_a_senders_postgres_session_does_not_wait_for_the_wal_flush(pg_dsn: str) -> None:
+    """The sender's PostgreSQL session has synchronous_commit off; a sending session has on."""
+    import psycopg
+
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:  # the test cluster runs with off
+        name = admin.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        admin.execute(f'ALTER DATABASE "{name[0]}" SET synchronous_commit = on')
+    target = parse_outbox(pg_dsn)
+    settings = []
+    for store in (make_store(target, sender=True), make_store(target)):
+        with store.transaction(write=False) as execute:
+            settings.append(execute("SHOW synchronous_commit", ()).fetchone()[0])
+        store.close()
+    assert settings == ["off", "on"]

@@ -32,9 +32,10 @@ FLUSH_POLL_S = (0.005, 0.1)  # flush polls the outbox from 5 ms, doubling up to 
 
 def make_store(target: Target, *, sender: bool = False) -> SqlStore:
     """Return a store (one connection, made on first use) for the outbox `target`; a
-    sender's store on SQLite does not fsync each of its commits (see SqliteStore)."""
+    sender's store does not wait for each of its commits to reach the disk (see SqliteStore,
+    PostgresStore: no activity can be lost that way)."""
     if isinstance(target, PostgresTarget):
-        return PostgresStore(target)
+        return PostgresStore(target, sender=sender)
     assert isinstance(target, SqliteTarget)
     return SqliteStore(target, sender=sender)
 
