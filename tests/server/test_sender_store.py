@@ -6,11 +6,12 @@ import threading
 import time
 from pathlib import Path
 
-from xo_web.server.courier import Courier
+from xo_web.server.client import Answer
+from xo_web.server.courier import CHECKPOINT_ROWS, Courier
 from xo_web.server.dsn import parse_outbox
 from xo_web.server.records import Claim
 from xo_web.server.settings import SenderSettings
-from xo_web.server.sqlite_store import SqliteStore
+from xo_web.server.sqlite_store import AUTOCHECKPOINT_PAGES, SqliteStore
 from xo_web.server.tracker import make_store
 
 A = "http://127.0.0.1:1/a"
@@ -90,3 +91,47 @@ def test_a_senders_postgres_session_does_not_wait_for_the_wal_flush(pg_dsn: str)
             settings.append(execute("SHOW synchronous_commit", ()).fetchone()[0])
         store.close()
     assert settings == ["off", "on"]
+
+
+def test_connections_leave_checkpoints_to_the_sender(tmp_path: Path) -> None:
+    """SQLite's automatic checkpoint is only a backstop (10,000 pages) on every connection."""
+    store = make_store(parse_outbox(f"sqlite:///{tmp_path / 'o.db'}"))
+    with store.transaction(write=False) as execute:
+        assert execute("PRAGMA wal_autocheckpoint", ()).fetchone()[0] == AUTOCHECKPOINT_PAGES
+    assert AUTOCHECKPOINT_PAGES == 10_000
+
+
+def test_the_courier_checkpoints_after_many_rows_and_when_idle(tmp_path: Path) -> None:
+    """A checkpoint follows every CHECKPOINT_ROWS delivered rows, and going idle after some."""
+    store = make_store(parse_outbox(f"sqlite:///{tmp_path / 'o.db'}"), sender=True)
+    store.ensure_schema()
+    checkpoints: list[int] = []
+    store.checkpoint = lambda: checkpoints.append(1)  # type: ignore[method-assign]
+    courier = Courier(store, SenderSettings(linger_s=0.001))
+    ok = Answer(200, None, "")
+    for round_ in range(CHECKPOINT_ROWS // 100):
+        store.insert(A, ["{}"] * 100, time.time())
+        claim = courier.claim()
+        assert claim is not None
+        courier.settle(claim, ok)
+        assert len(checkpoints) == (1 if round_ == CHECKPOINT_ROWS // 100 - 1 else 0)
+    store.insert(A, ["{}"], time.time())
+    claim = courier.claim()
+    assert claim is not None
+    courier.settle(claim, ok)
+    assert courier.claim() is None
+    assert len(checkpoints) == 2
+
+
+def test_a_checkpoint_does_not_wait_for_the_writer_lock(tmp_path: Path) -> None:
+    """The sender's checkpoint runs outside the writer lock, so sends never queue behind it."""
+    store = make_store(parse_outbox(f"sqlite:///{tmp_path / 'o.db'}"), sender=True)
+    store.ensure_schema()
+    assert isinstance(store, SqliteStore)
+    lock = store._writer_lock()
+    assert isinstance(lock, type(threading.Lock()))
+    with lock:  # another send's transaction
+        checkpointing = threading.Thread(target=store.checkpoint)
+        checkpointing.start()
+        checkpointing.join(10.0)
+        assert not checkpointing.is_alive()

@@ -13,6 +13,11 @@ sender's included; a power cut can only undo the sender's latest leases or delet
 come back due and are delivered again (at least once: a duplicate, never a loss). Checkpoints
 still fsync the WAL first and the database after, whoever runs them.
 
+Checkpoints (copying the WAL into the database file: a few to a hundred ms here) are the
+sender's job: it runs one outside any write transaction after every few hundred delivered
+rows and when it goes idle (`Courier`), so no send waits behind one. SQLite's automatic
+checkpoint only backs that up, at `AUTOCHECKPOINT_PAGES`, for an outbox nobody delivers from.
+
 The stores of one process on one file (the tracker's, its sender's) also hold one in-process
 lock around each write transaction: a send that meets the sender's transaction waits just
 until it ends, not in SQLite's busy handler, which sleeps 1, 2, 5 … ms between attempts.
@@ -30,6 +35,7 @@ from xo_web.server.dsn import SqliteTarget
 from xo_web.server.store import Execute, SqlStore
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
+AUTOCHECKPOINT_PAGES = 10_000  # ~40 MB of WAL; SQLite's default of 1,000 is the sender's pace
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS xo_outbox (
@@ -83,6 +89,7 @@ def configure(
         raise sqlite3.OperationalError(f"the outbox file cannot use WAL (journal_mode={mode})")
     synchronous = "NORMAL" if sender or target.synchronous == "normal" else "FULL"
     connection.execute(f"PRAGMA synchronous = {synchronous}")
+    connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
     if "max_page_count" in target.options:
         connection.execute(f"PRAGMA max_page_count = {int(target.options['max_page_count'])}")
 
@@ -137,6 +144,11 @@ class SqliteStore(SqlStore):
         """In a forked child: also take this process's own writer lock."""
         super().forget_after_fork()
         self._writer = writer_lock(self._path)
+
+    def checkpoint(self) -> None:
+        """A passive checkpoint, outside the writer lock: sends go on meanwhile."""
+        with self.transaction(write=False, single=True) as execute:
+            execute("PRAGMA wal_checkpoint(PASSIVE)", ()).fetchall()
 
     def _writer_lock(self) -> contextlib.AbstractContextManager[object]:
         return self._writer

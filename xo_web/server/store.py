@@ -279,6 +279,9 @@ class SqlStore:
             )
             return int(execute("DELETE FROM xo_dead", ()).rowcount)
 
+    def checkpoint(self) -> None:
+        """Copy the log into the database file where the database has one (SQLite's WAL)."""
+
     def next_due(self, now: float) -> float | None:
         """Seconds until the next row is due (0 when one is due now); None when empty."""
         with self.transaction(write=False, single=True) as execute:
