@@ -128,3 +128,49 @@ def test_concurrent_inserts_into_sqlite_take_fewer_statements(tmp_path: Path) ->
     assert store.status(100.0).pending == SENDS
     assert len(inserts) <= SENDS // 2
     store.close()
+
+
+class GatedWrite:
+    """A write whose rounds each wait for a gate of their own: round N for `gates[N]`."""
+
+    def __init__(self, rounds: int) -> None:
+        self.gates = [threading.Event() for _ in range(rounds)]
+        self.rounds: list[list[Row]] = []
+
+    def __call__(self, rows: Sequence[Row]) -> None:
+        self.rounds.append(list(rows))
+        assert self.gates[len(self.rounds) - 1].wait(WAIT_S), "the test never opened the gate"
+
+
+def test_a_send_written_by_a_round_returns_without_waiting_for_the_next_one() -> None:
+    """Once the round holding its rows commits, a send returns at once, even when the round's
+    leader sends again at once and leads the next round (behind a plain leader lock, the other
+    send of the round waited for that round's fsync too, which halved the groups)."""
+    write = GatedWrite(rounds=5)
+    group = GroupCommit(write)
+    done = {name: threading.Event() for name in ("x", "a1", "a2", "b1", "b2")}
+
+    def sender(name: str, first: int) -> None:
+        def run() -> None:
+            for n, step in enumerate((f"{name}1", f"{name}2") if name != "x" else ("x",)):
+                group.submit([_row(first + n)])
+                done[step].set()
+
+        threading.Thread(target=run, daemon=True).start()
+
+    sender("x", 0)
+    _wait_for(lambda: len(write.rounds) == 1, "x to lead round 1")
+    sender("a", 10)
+    sender("b", 20)
+    _wait_for(lambda: group.submitted == 3, "a and b to queue behind round 1")
+    write.gates[0].set()
+    _wait_for(lambda: len(write.rounds) == 2, "a or b to lead round 2 with both rows")
+    assert sorted(row[1] for row in write.rounds[1]) == ['{"n":10}', '{"n":20}']
+    write.gates[1].set()  # its leader sends again at once and leads round 3, which stays shut
+    _wait_for(lambda: len(write.rounds) == 3, "the next round to start")
+    assert done["a1"].wait(WAIT_S)
+    assert done["b1"].wait(WAIT_S)
+    for gate in write.gates[2:]:
+        gate.set()
+    assert done["a2"].wait(WAIT_S)
+    assert done["b2"].wait(WAIT_S)

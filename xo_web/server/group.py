@@ -1,11 +1,14 @@
 """Group commit: the sends of one process that wait at the same time share one transaction.
 
-A `send` queues its rows and then waits for the leader's place. Whoever gets it takes every
-row queued so far (its own and those of the sends that queued meanwhile) and writes them in
-one transaction — one fsync on SQLite, one commit on PostgreSQL — while the next sends queue
-behind it. A send whose rows a leader already wrote returns at once. Each send still returns
-only once its own rows are committed; when a group's transaction fails, none of its rows was
-kept and every send of that group raises.
+A `send` queues its rows and, while another send leads a round, waits on one condition.
+When no round is running, a waiting send whose rows are not written yet leads the next: it
+takes every row queued so far (its own and those of the sends that queued meanwhile) and
+writes them in one transaction — one fsync on SQLite, one commit on PostgreSQL — while the
+next sends queue behind it. At the end of a round every waiter wakes: those whose rows it
+wrote return at once (they never wait for the next round's fsync, as they did behind a plain
+leader lock, which halved the group sizes), and one of the others leads. Each send still
+returns only once its own rows are committed; when a group's transaction fails, none of its
+rows was kept and every send of that group raises.
 """
 
 import threading
@@ -33,8 +36,8 @@ class GroupCommit:
 
     def __init__(self, write: Write) -> None:
         self._write = write
-        self._queue_lock = threading.Lock()
-        self._leader = threading.Lock()
+        self._changed = threading.Condition(threading.Lock())
+        self._leading = False  # a round is being written
         self._queue: list[_Request] = []
         self.commits = 0  # transactions written (tests and benchmarks read it)
         self.submitted = 0  # sends submitted
@@ -43,14 +46,18 @@ class GroupCommit:
         """Return once `rows` are committed (with those of the sends waiting meanwhile), or
         raise: the leader's own error, or an OutboxError saying that the group failed."""
         request = _Request(rows)
-        with self._queue_lock:
+        with self._changed:
             self._queue.append(request)
             self.submitted += 1
-        with self._leader:
+            while self._leading and not request.done:
+                self._changed.wait()
             if not request.done:  # nobody wrote them yet: lead a round
-                with self._queue_lock:
-                    group, self._queue = self._queue, []
-                self._commit(group, request)
+                self._leading = True
+                group, self._queue = self._queue, []
+            else:
+                group = []
+        if group:
+            self._commit(group, request)
         if request.error is not None:
             raise request.error
 
@@ -68,8 +75,11 @@ class GroupCommit:
                     request.error.__cause__ = error
             raise
         finally:
-            for request in group:
-                request.done = True
+            with self._changed:
+                for request in group:
+                    request.done = True
+                self._leading = False
+                self._changed.notify_all()
 
 
 __all__ = ["GroupCommit", "Row"]
