@@ -8,6 +8,7 @@ after a send loses nothing.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -290,3 +291,34 @@ def test_a_send_the_worker_never_took_is_replayed_by_the_next_page(
     second.evaluate("xo.ready")
     wait_until(second, lambda: with_target(network, {"product": "in-between"}), 20_000)
     assert second.evaluate(PENDING_KEYS + ".length") == 0
+
+
+def test_sends_right_after_a_re_init_are_not_put_off_by_the_tabs_own_lock(
+    context: BrowserContext, site: StaticSite, network: Network
+) -> None:
+    """Sends right after a re-init (the page's data-tracker-key, then xo.init) are delivered
+    at once: the new Delivery's flush waits for the one the re-init replaced, instead of
+    finding the tab's own outbox lock held, taking it for another tab's and waiting a backoff
+    (an hour here)."""
+    slow: list[bool] = []
+
+    def slow_first(_request: Any) -> Any:
+        if not slow:
+            slow.append(True)
+            time.sleep(0.8)  # a slow collector: the second send lands during this flush
+        return (200, {"profiles": {}}, {})
+
+    network.responder = slow_first
+    page = context.new_page()
+    page.goto(site.add_page("/w/during-flush.html", worker_js_page()))
+    page.evaluate("xo.init({activity: {trackerKey: 'test-key', delivery: {retryBaseS: 3600}}})")
+    outcomes = page.evaluate(
+        """() => {
+      const first = xo.activity.send({action: 'view', target: {pathToPage: '/first'}});
+      const second = new Promise(r => setTimeout(r, 300)).then(
+        () => xo.activity.send({action: 'view', target: {pathToPage: '/second'}}));
+      return Promise.all([first, second]);
+    }"""
+    )
+    assert [o["ok"] for o in outcomes] == [True, True], outcomes
+    assert [a["target"]["pathToPage"] for a in network.accepted] == ["/first", "/second"]

@@ -137,7 +137,7 @@ def test_a_retry_after_pause_storage_refused_still_holds_a_page_hide(
     assert page.evaluate(FILL_STORAGE) == "full"
     outcome = send(page, "paused")
     assert outcome["queued"] is True
-    assert outcome["status"] == 429
+    assert outcome["status"] == 429, outcome
     assert page.evaluate("localStorage.getItem('attraqtpause')") is None  # storage refused it
     network.responder = lambda _request: OK
     page.evaluate(COUNT_KEEPALIVE_FETCHES)

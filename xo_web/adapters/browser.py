@@ -8,6 +8,7 @@ Importing it outside Pyodide fails, which is why nothing else imports it except 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -155,6 +156,13 @@ class WebLocks:
         request.catch(create_once_callable(lock.refused))
         async with lock.held() as held:
             yield held
+        if held:
+            # The browser lets the lock go only after the callback's Promise settles (a later
+            # task), and settles the request's own Promise once it has. Waiting for that keeps
+            # this tab's next flush, often started in the same task, from finding its own lock
+            # still held and taking it for another tab's (its sends then waited a backoff).
+            with contextlib.suppress(Exception):
+                await request
 
 
 def web_locks() -> WebLocks | None:

@@ -4,8 +4,9 @@
 send to the outbox before anything is sent (coalescing the sends of a tick), `Flights` claims
 entries for requests, `Dispatcher` sends and classifies, `Settler` applies the answers,
 `RetryAfterPause` holds the collector's pause and `UnloadFlush` empties the queue at page hide.
-This module owns the flush loop (one at a time per tab, under the outbox lock, so two tabs
-never send the same entry at once), each tab's order, and the timer of the next flush.
+This module owns the flush loop (one at a time per tab, across a re-init too, under the outbox
+lock, so two tabs never send the same entry at once), each tab's order, and the next flush's
+timer.
 """
 
 import asyncio
@@ -56,12 +57,8 @@ class Delivery:
         self._locks = BoundedLocks(ports.locks, warn=ports.warn)
         self._waiters: Waiters = previous._waiters if previous is not None else Waiters()
         self._pause = RetryAfterPause(ports.storage, ports.clock, max_s=policy.max_retry_after_s)
-        self._flights = Flights(
-            outbox,
-            clock=ports.clock,
-            new_id=ports.new_id,
-            lease_s=dispatcher.timeout_s + LEASE_MARGIN_S,
-        )
+        lease_s = dispatcher.timeout_s + LEASE_MARGIN_S
+        self._flights = Flights(outbox, clock=ports.clock, new_id=ports.new_id, lease_s=lease_s)
         self._settler = Settler(
             outbox,
             self._waiters,
@@ -94,6 +91,7 @@ class Delivery:
         self._force_again = False
         self._lock_busy = False
         self._cancel_timer: Cancel = no_cancel
+        self._predecessor = previous._task if previous is not None else None
         if previous is not None:  # re-init: keep this tab's order, counters, pending callers
             self._intake.continue_from(previous._intake)
             self._settler.stats = previous.stats
@@ -196,6 +194,9 @@ class Delivery:
         self._task = loop.create_task(self._run(force))
 
     async def _run(self, force: bool) -> None:
+        predecessor, self._predecessor = self._predecessor, None
+        if predecessor is not None:  # a re-init's: it may hold the lock ("another tab" to us)
+            await asyncio.wait({predecessor})
         considered: set[asyncio.Future[SendOutcome]] = set()
         try:
             while True:
