@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from xo_web.core.privacy import guard_user
 from xo_web.core.user import UserState
+from xo_web.core.validation import FullValidationNeeded
 from xo_web.delivery.entry import encode_activity
 from xo_web.errors import ACTIVITY_FORMAT_MESSAGE
 from xo_web.wire import (
@@ -35,9 +36,17 @@ Batch = list[dict[str, object]]
 Encoded = list[tuple[str, int]]
 
 
-def prepare_batch(activities: object, user: UserState) -> tuple[Batch, Encoded]:
-    """Return the wire batch and each activity's JSON text and UTF-8 size (no I/O)."""
-    return _prepare_fast(activities, user) or prepare_validated(activities, user)
+def prepare_batch(
+    activities: object, user: UserState, full_ready: bool = True
+) -> tuple[Batch, Encoded]:
+    """Return the wire batch and each activity's JSON text and UTF-8 size (no I/O); raise
+    FullValidationNeeded when the fast path declines and the full validator is not ready."""
+    fast = _prepare_fast(activities, user)
+    if fast is not None:
+        return fast
+    if not full_ready:
+        raise FullValidationNeeded
+    return prepare_validated(activities, user)
 
 
 def _prepare_fast(activities: object, user: UserState) -> tuple[Batch, Encoded] | None:
