@@ -20,7 +20,7 @@ import asyncio
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xo_web.core.keys import PENDING_CALLS_PREFIX
@@ -76,6 +76,7 @@ class _Held:
     name: str  # the JS name, for a record the next page replays
     args: tuple[object, ...]
     future: "asyncio.Future[Any]"
+    after_run: list[Callable[[], None]] = field(default_factory=list)
 
 
 class HeldCalls:
@@ -132,7 +133,18 @@ class HeldCalls:
                 self._settle(held, None, None)  # another page has sent it
             else:
                 self._run(held)
+            for callback in held.after_run:
+                callback()
         self._draining = None
+
+    def when_run(self, future: object, callback: Callable[[], None]) -> bool:
+        """Call ``callback`` once the held call whose Future is ``future`` has run (or been
+        settled without running); False (nothing registered) when no such call is held."""
+        for held in self._queue:
+            if held.future is future:
+                held.after_run.append(callback)
+                return True
+        return False
 
     def _run(self, held: _Held) -> None:
         try:

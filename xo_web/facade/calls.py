@@ -88,6 +88,11 @@ class JsOutcome:
         return _as_js_outcome(self._outcome).__await__()
 
     @property
+    def inner(self) -> Awaitable[object]:
+        """The awaitable of the Python call (a held call's Future: xo_web.core.validation)."""
+        return self._outcome
+
+    @property
     def watchable(self) -> bool:
         """True when `when_done` can watch the outcome (else await this object)."""
         return isinstance(self._outcome, asyncio.Future)
