@@ -73,10 +73,11 @@ def open_page(page: Page, site: StaticSite, mode: str, name: str) -> None:
 
 def settled(page: Page, calls: str) -> list[Any]:
     """Run the JS expressions ``calls`` (an array of Promises) and return how each settled."""
-    return page.evaluate(
+    results: list[Any] = page.evaluate(
         f"Promise.allSettled({calls}).then(rs => rs.map(r => r.status === 'fulfilled' ?"
         " ['ok', r.value] : [r.reason.constructor.name, r.reason.message]))"
     )
+    return results
 
 
 def pydantic_loaded_on_page(page: Page) -> bool:

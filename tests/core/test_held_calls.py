@@ -148,7 +148,7 @@ def test_a_held_setter_applies_before_the_send_made_after_it() -> None:
         assert held is not None
         assert page.tracker.user["identities"].get("crmïd") is None
         page.validation.finish()
-        assert await held is None
+        assert await outcome_of(held) is None
         await sent
         assert page.users()[0]["identities"]["crmïd"] == "c-1"
 
