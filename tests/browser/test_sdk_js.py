@@ -311,14 +311,16 @@ def test_privacy_signal_makes_send_return_null_without_a_request(
         ("xo.activity.setUserSegments('vip')", "segments"),
     ],
 )
-def test_invalid_input_throws_a_type_error_in_page_js(
+def test_invalid_input_is_refused_with_a_type_error_in_page_js(
     page: Page, site: StaticSite, network: Network, call: str, field: str
 ) -> None:
-    """Bad input throws a real ``TypeError`` naming the field, and nothing is sent."""
+    """Bad input is refused with a real ``TypeError`` naming the field — thrown, or (before
+    pydantic has loaded, which words the error) rejecting the call's Promise — and nothing
+    is sent."""
     open_page(page, site)
     result = page.evaluate(
-        f"""() => {{
-          try {{ {call}; return null; }}
+        f"""async () => {{
+          try {{ await ({call}); return null; }}
           catch (e) {{ return [e instanceof TypeError, e.name, e.message]; }}
         }}"""
     )
