@@ -18,7 +18,7 @@ from xo_web.core.config import DEFAULT_TIMEOUT_S, ConfiguredApi, TrackerConfig, 
 from xo_web.core.consent import DENIED, GRANTED, NOT_REQUIRED, REQUIRED, Consent, check_mode
 from xo_web.core.cookie import set_session_cookie
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
-from xo_web.core.loop import asyncio_timer, schedulable_loop
+from xo_web.core.loop import asyncio_timer, nothing, schedulable_loop
 from xo_web.core.page import SafePage
 from xo_web.core.ports import (
     Clock,
@@ -48,10 +48,6 @@ if TYPE_CHECKING:
     from xo_web.types import Activity
 
 __all__ = ["SendOutcome", "Tracker"]
-
-
-async def _nothing() -> None:
-    return None
 
 
 class Tracker(ConfiguredApi, UserApi):
@@ -92,7 +88,9 @@ class Tracker(ConfiguredApi, UserApi):
         self._on_consent: Callable[[str], None] | None = None  # told each new consent state
         self._delivery: Delivery | None = None
         validation = full_validation or AlwaysReady()  # the browser: pydantic on first need
-        self._held = HeldCalls(validation, warn=self._warn, new_id=delivery_ids)
+        self._held = HeldCalls(
+            validation, warn=self._warn, new_id=delivery_ids, loaded=self._flush_soon
+        )
         self._user = UserState(
             self._storage, new_id=new_id or new_uuid, may_persist=self._may_persist
         )
@@ -112,7 +110,7 @@ class Tracker(ConfiguredApi, UserApi):
             is_online=self._page.is_online,
             storage=self._storage,
         )
-        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn)
+        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn, held=self._held)
 
     def init(
         self,
@@ -258,7 +256,7 @@ class Tracker(ConfiguredApi, UserApi):
             return self._schedule(held.outcome())
         if state != DENIED:
             self._report(ConsentError(self._pending.overflow(len(batch))))
-        return self._schedule(_nothing())
+        return self._schedule(nothing())
 
     def _deliver(
         self, batch: list[dict[str, object]], encoded: Any

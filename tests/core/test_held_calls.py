@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.kit import TRACKER_KEY
-from xo_web.core.keys import PENDING_CALLS_PREFIX
+from xo_web.core.keys import OUTBOX_ENTRY_PREFIX, PENDING_CALLS_PREFIX
+from xo_web.core.ports import HttpResponse
 from xo_web.core.validation import ValidatorUnavailableError
 from xo_web.errors import ValidationError
 from xo_web.facade.replay import replay
@@ -290,5 +291,48 @@ def test_held_sends_another_page_replayed_are_not_sent_again() -> None:
         page.validation.finish()
         assert await held is None
         assert page.transport.requests == []
+
+    run(test)
+
+
+def test_a_stored_entry_of_a_common_shape_is_sent_without_the_validator() -> None:
+    """What an earlier page left in the outbox, in the shapes the SDK stores, goes out as is."""
+
+    async def test() -> None:
+        storage = MemoryStorage()
+        gone = Page(storage)
+        gone.transport.handler = lambda request: HttpResponse(503)
+        await gone.tracker.send(COMMON)
+        await gone.tracker.idle()
+        gone.tracker.close()
+        page = Page(storage)
+        await page.tracker.flush()
+        assert page.products() == ["common"]
+        assert page.validation.loads == 0
+
+    run(test)
+
+
+def test_a_stored_entry_only_the_validator_can_read_waits_for_it_and_is_kept() -> None:
+    """An outbox entry of an uncommon shape is neither dropped nor sent before the validator
+    loads (in the background); then it goes out."""
+
+    async def test() -> None:
+        storage = MemoryStorage()
+        gone = Page(storage)
+        gone.validation.finish()
+        gone.transport.handler = lambda request: HttpResponse(503)
+        await gone.tracker.send(UNCOMMON)
+        await gone.tracker.idle()
+        gone.tracker.close()
+        page = Page(storage)
+        await page.tracker.flush()
+        assert page.transport.requests == []
+        assert [k for k in storage.list_keys() if k.startswith(OUTBOX_ENTRY_PREFIX)]
+        assert page.validation.loads == 1
+        page.validation.finish()
+        await settle()
+        await page.tracker.flush()
+        assert page.products() == ["uncommon"]
 
     run(test)

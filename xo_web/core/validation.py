@@ -83,13 +83,21 @@ class HeldCalls:
     """The calls waiting for the full validator, in order (see the module doc)."""
 
     def __init__(
-        self, validation: FullValidation, *, warn: Callable[[str], None], new_id: IdFactory
+        self,
+        validation: FullValidation,
+        *,
+        warn: Callable[[str], None],
+        new_id: IdFactory,
+        loaded: Callable[[], None] = lambda: None,
     ) -> None:
         self.validation = validation
         self._warn = warn
         self._new_id = new_id
+        self._loaded = loaded  # after a load (the Tracker flushes the outbox entries it needed)
         self._queue: deque[_Held] = deque()
         self._draining: asyncio.Task[None] | None = None
+        self._loading: asyncio.Task[None] | None = None
+        self._running = False  # a held call is running: a call it makes runs at once
         self._kept: tuple[Storage, str] | None = None  # where the held calls were kept at hide
 
     @property
@@ -100,7 +108,7 @@ class HeldCalls:
     def call(self, run: Callable[..., Any], name: str, *args: object) -> Any:
         """Run ``run(*args)`` now and return its result, or hold it (behind the held calls,
         or because it needs the full validator) and return a Future of its result."""
-        if not self._queue:
+        if not self._queue or self._running:
             try:
                 return run(*args)
             except FullValidationNeeded:
@@ -118,9 +126,32 @@ class HeldCalls:
             self._draining = loop.create_task(self._drain())
         return self._queue[-1].future
 
+    def load_soon(self) -> None:
+        """Load the full validator in the background (stored outbox entries need it); the
+        `loaded` callback runs once it is there. Nothing is held meanwhile."""
+        loop = schedulable_loop()
+        if loop is not None and not self.validation.ready():
+            loop.create_task(self._load_quietly())
+
+    async def _load_quietly(self) -> None:
+        try:
+            await self._load()
+        except Exception as exc:
+            self._warn(f"xo_web: the validator did not load: {exc!r}")
+
+    def _load(self) -> "asyncio.Task[None]":
+        """The one load in progress, or a new one (after a failure, the next need tries again)."""
+        if self._loading is None or (self._loading.done() and self._loading.exception()):
+            self._loading = asyncio.get_running_loop().create_task(self._load_once())
+        return self._loading
+
+    async def _load_once(self) -> None:
+        await self.validation.load()
+        self._loaded()
+
     async def _drain(self) -> None:
         try:
-            await self.validation.load()
+            await self._load()
             failure: Exception | None = None
         except Exception as exc:
             failure = ValidatorUnavailableError(f"xo_web: the validator did not load: {exc!r}")
@@ -147,18 +178,22 @@ class HeldCalls:
         return False
 
     def _run(self, held: _Held) -> None:
+        self._running = True
         try:
             result = held.run()
         except FullValidationNeeded:
             self._settle(held, None, ValidatorUnavailableError("xo_web: no validator"))
+            return
         except Exception as exc:
             self._settle(held, None, exc)
+            return
+        finally:
+            self._running = False
+        if isinstance(result, Awaitable):
+            outcome = asyncio.ensure_future(result)
+            outcome.add_done_callback(lambda done: self._copy(done, held.future))
         else:
-            if isinstance(result, Awaitable):
-                outcome = asyncio.ensure_future(result)
-                outcome.add_done_callback(lambda done: self._copy(done, held.future))
-            else:
-                self._settle(held, result, None)
+            self._settle(held, result, None)
 
     def _settle(self, held: _Held, result: object, error: Exception | None) -> None:
         if held.future.done():
