@@ -2,7 +2,8 @@
 
 Which Chromium: ``XO_WEB_CHROMIUM`` if set; else Debian's ``/usr/bin/chromium`` (what CI installs
 with apt); else Playwright's own browser when one is installed (a developer laptop), for which
-``executable_path`` stays ``None``.
+``executable_path`` stays ``None``. ``XO_WEB_CHROMIUM_ARGS`` adds flags (space-separated), e.g.
+``--enable-logging=stderr --v=1`` with ``DEBUG=pw:browser`` to see why a renderer crashed.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def chromium_executable() -> str | None:
 
 def launch_options() -> dict[str, object]:
     """Return keyword arguments for ``playwright.chromium.launch``."""
-    options: dict[str, object] = {"args": list(LAUNCH_ARGS)}
+    extra = os.environ.get("XO_WEB_CHROMIUM_ARGS", "").split()
+    options: dict[str, object] = {"args": [*LAUNCH_ARGS, *extra]}
     executable = chromium_executable()
     if executable:
         options["executable_path"] = executable

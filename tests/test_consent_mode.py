@@ -17,7 +17,7 @@ from xo_web.core.keys import (
     SESSION_STORAGE_KEY,
 )
 from xo_web.errors import ConfigError, ConsentError
-from xo_web.testing import MemoryStorage
+from xo_web.testing import MemoryStorage, QuotaStorage
 
 REQUIRED: dict[str, Any] = {"consent": "required"}
 
@@ -88,6 +88,28 @@ def test_the_api_grant_is_remembered_by_the_next_page() -> None:
 
     run(go())
     assert world.collector.products() == ["p1"]
+
+
+def test_a_grant_with_full_storage_holds_for_the_page_and_delivers_the_held_sends() -> None:
+    """Storage full at the grant: the held sends are still delivered, in order, and the grant
+    holds for the page; what could not be stored is a warning, never thrown at the caller."""
+    world = World(storage=QuotaStorage(0))
+
+    async def go() -> list[Any]:
+        tab = world.tab(**REQUIRED)
+        held = [tab.send(view("p1")), tab.send(view("p2"))]
+        tab.opt_in()  # must not raise
+        outcomes = [await h for h in held]
+        await tab.send(view("p3"))
+        await world.run(30)
+        assert tab.consent == "granted"
+        return outcomes
+
+    outcomes = run(go())
+    assert all(o is not None and o.ok for o in outcomes)
+    assert world.collector.products() == ["p1", "p2", "p3"]
+    assert stored(world) == set()
+    assert any("consent choices" in w for w in world.environment.warnings)
 
 
 def test_refusal_drops_the_held_sends_and_stores_only_the_refusal() -> None:

@@ -13,15 +13,12 @@ put on the wire (for the first-visit bytes); nothing here is routed through Play
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tests.support.asgi_site import serve_asgi
 from xo_web.bundler.static import BundleFiles
 
 CACHE_CONTROL = "public, max-age=3600"
@@ -183,26 +181,7 @@ def serve(
     plain: bool = False,
 ) -> Iterator[Server]:
     """Run the bench app on 127.0.0.1 in a thread for the duration of the block."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
     traffic = Traffic()
     app = build_app(pages, bundle, reference, traffic, isolated, plain)
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the bench server did not start")
-        time.sleep(0.02)
-    try:
+    with serve_asgi(app, timeout_keep_alive=30) as origin:
         yield Server(origin, traffic)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

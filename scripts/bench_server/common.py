@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 
 SESSION = "bench000-0000-4000-8000-000000000000"
+THREADS = 8  # producer threads of the concurrent rows: a threaded web server's shape
 USER = {"identities": {"sessionid": SESSION}}
 
 
@@ -90,5 +92,48 @@ def measure(
         percentile(latencies, 50),
         percentile(latencies, 99),
         rate,
+        note if arrived else f"{note} NOT ALL DELIVERED".strip(),
+    )
+
+
+def measure_threads(
+    context: Context,
+    name: str,
+    enqueue: Callable[[int], object],
+    drain: Callable[[], object],
+    note: str = "",
+    threads: int = THREADS,
+) -> Row:
+    """`measure` with `threads` producer threads sending ``context.count`` activities between
+    them, one per call: latency per call, activities/s from the first send until the sink
+    counted them all."""
+    before = context.delivered()
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    go = threading.Event()
+
+    def produce(index: int) -> None:
+        go.wait()
+        mine = latencies[index]
+        for n in range(index, context.count, threads):
+            t0 = time.perf_counter_ns()
+            enqueue(n)
+            mine.append((time.perf_counter_ns() - t0) / 1e6)
+
+    workers = [threading.Thread(target=produce, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    started = time.perf_counter()
+    go.set()
+    for worker in workers:
+        worker.join()
+    drain()
+    arrived = context.wait_delivered(before + context.count)
+    elapsed = time.perf_counter() - started
+    samples = [ms for mine in latencies for ms in mine]
+    return Row(
+        name,
+        percentile(samples, 50),
+        percentile(samples, 99),
+        context.count / elapsed if arrived else None,
         note if arrived else f"{note} NOT ALL DELIVERED".strip(),
     )

@@ -21,17 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import sys
-import threading
-import time
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -39,6 +34,7 @@ from starlette.routing import Mount, Route
 
 from scripts.bench.browser import launch_options
 from scripts.bench_server.relay import BODY, KEY, upstream_app
+from tests.support.asgi_site import bound_socket, origin_of, serve_asgi
 from xo_web.server.relay import create_relay
 
 PAGE = (
@@ -71,25 +67,6 @@ class Counted:
         await self.app(scope, receive, send)
 
 
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 in a thread; yield its origin."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield origin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print the preflight figure."""
     parser = argparse.ArgumentParser(prog="python -m scripts.bench_server.preflight")
@@ -97,11 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     first: dict[str, list[float]] = {"same-origin": [], "cross-origin": []}
     second: dict[str, list[float]] = {"same-origin": [], "cross-origin": []}
-    with serving(upstream_app) as upstream:
-        page_port = socket.socket()
-        page_port.bind(("127.0.0.1", 0))
-        page_origin = f"http://127.0.0.1:{page_port.getsockname()[1]}"
-        page_port.close()
+    with serve_asgi(upstream_app) as upstream:
+        page_socket = bound_socket()
+        page_origin = origin_of(page_socket)
         settings: dict[str, Any] = {
             "collect_url": upstream,
             "rate_per_second": 1e6,
@@ -114,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return HTMLResponse(PAGE)
 
         shop = Starlette(routes=[Route("/", page), Mount("/xo-relay", app=same)])
-        with serving(cross) as cross_origin, serving_on(shop, page_origin):
+        with serve_asgi(cross) as cross_origin, serve_asgi(shop, page_socket):
             targets = {
                 "same-origin": f"{page_origin}/xo-relay/{KEY}",
                 "cross-origin": f"{cross_origin}/xo-relay/{KEY}",
@@ -154,25 +129,6 @@ def warm(url: str, origin: str) -> None:
     request = urllib.request.Request(url, data=BODY, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         response.read()
-
-
-@contextmanager
-def serving_on(app: Any, origin: str) -> Iterator[None]:
-    """Serve `app` at a chosen origin's port (the page's, known before its relay is made)."""
-    port = int(origin.rsplit(":", 1)[1])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ class Handler(BaseHTTPRequestHandler):
     """Counts POSTed activities; answers GET /count."""
 
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: without it the body, written after the headers, waits for the client's
+    # delayed ACK (Nagle's algorithm): ~40 ms per request, for every SDK alike.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -117,6 +117,67 @@ def test_what_full_storage_refused_leaves_on_page_hide(
     assert [r.body[0]["target"] for r in network.collected] == [{"product": "kept"}]
 
 
+COUNT_KEEPALIVE_FETCHES = """() => {
+  window.keepaliveFetches = 0;
+  const fetchNow = window.fetch;
+  window.fetch = (url, init) => {
+    if (init && init.keepalive) window.keepaliveFetches += 1;
+    return fetchNow(url, init);
+  };
+}"""
+
+
+def test_a_retry_after_pause_storage_refused_still_holds_a_page_hide(
+    page: Page, site: StaticSite, network: Network
+) -> None:
+    """Storage full: the collector's Retry-After pause, kept in the page's memory, stops the
+    page-hide flush (hole 12: it was read from storage, so a page hide sent during the pause)."""
+    network.responder = lambda _request: (429, {}, {"Retry-After": "3600"})
+    boot_worker(page, site, "/wf/full-pause.html")
+    assert page.evaluate(FILL_STORAGE) == "full"
+    outcome = send(page, "paused")
+    assert outcome["queued"] is True
+    assert outcome["status"] == 429
+    assert page.evaluate("localStorage.getItem('attraqtpause')") is None  # storage refused it
+    network.responder = lambda _request: OK
+    page.evaluate(COUNT_KEEPALIVE_FETCHES)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")  # hide() is sync
+    assert page.evaluate("window.keepaliveFetches") == 0
+    assert len(network.collected) == 1
+
+
+def test_a_page_hide_stops_at_the_first_entry_over_its_budget(
+    context: BrowserContext, page: Page, site: StaticSite, network: Network
+) -> None:
+    """The page-hide flush sends oldest first and stops at the first entry its 64 KiB keepalive
+    budget cannot take: a smaller one after it stays too (hole 12: it was sent, out of order).
+
+    Another page holds the outbox Web Lock, so the worker sends nothing itself.
+    """
+    holder = context.new_page()
+    holder.goto(site.add_page("/wf/budget-holder.html", f"{HEAD}</head><body></body></html>"))
+    holder.evaluate(
+        "() => { navigator.locks.request('attraqt-outbox', () => new Promise(() => {})); }"
+    )
+    boot_worker(page, site, "/wf/budget.html")
+    sizes = {"small-1": 0, "big-40k": 20, "big-30k": 15, "small-2": 0}  # metadata keys of 2,000
+    for product, keys in sizes.items():
+        metadata = {f"k{n}": "x" * 2000 for n in range(keys)}
+        outcome = page.evaluate(
+            "([p, m]) => xo.activity.send({action: 'view', target: {product: p}, metadata: m})",
+            [product, metadata],
+        )
+        assert outcome["queued"] is True
+    entries = "Object.keys(localStorage).filter(k => k.startsWith('attraqtoutbox:')).length"
+    assert page.evaluate(entries) == 4
+    page.evaluate(COUNT_KEEPALIVE_FETCHES)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")  # hide() is sync
+    assert page.evaluate("window.keepaliveFetches") == 2  # [small-1], then [big-40k] alone
+    settle(page, network, 2, timeout_ms=10_000)
+    sent = [a["target"]["product"] for r in network.collected for a in r.body]
+    assert sent == ["small-1", "big-40k"]
+
+
 def test_a_sandboxed_frame_in_worker_mode_delivers(
     page: Page, site: StaticSite, network: Network, boot_timeout_ms: int
 ) -> None:

@@ -22,6 +22,19 @@ def test_the_report_compares_each_xo_row_with_the_best_peer() -> None:
     )
 
 
+def test_a_threaded_row_is_judged_against_the_threaded_peers() -> None:
+    """Rows sent from several threads are compared with the peers' rows of that shape only."""
+    rows = [
+        Row("xo_web.server SQLite (8 threads)", 0.5, 1.5, 1500.0),
+        Row("segment-analytics-python", 0.01, 0.1, 9000.0),
+        Row("segment-analytics-python (8 threads)", 0.01, 0.1, 1200.0),
+    ]
+    assert (
+        "target: xo_web.server SQLite (8 threads) delivered/s 1,500 ≥ "
+        "segment-analytics-python (8 threads) 1,200: met"
+    ) in report(rows)
+
+
 def test_a_listed_section_that_is_absent_is_skipped(tmp_path: Path) -> None:
     """A section not in this checkout (the relay's) is reported and skipped, not an error."""
     context = Context("http://127.0.0.1:9", 1, str(tmp_path))

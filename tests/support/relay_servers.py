@@ -1,56 +1,25 @@
 """Real servers for the relay's browser tests: the relay and a local collector, on 127.0.0.1.
 
-Each runs on uvicorn in a thread over a socket bound here first (no free-port race). A socket
-bound but not yet served refuses connections, which is how a test has a collector that is down
-and then comes up on the same address.
+Each runs on uvicorn in a thread over a socket bound first (tests.support.asgi_site).
 """
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
-import uvicorn
+from tests.support.asgi_site import bound_socket, origin_of, serve_asgi
 
-START_TIMEOUT_S = 20.0
-
-
-def bound_socket() -> socket.socket:
-    """A TCP socket bound to 127.0.0.1 on a free port, not listening yet (refuses connects)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+__all__ = ["bound_socket", "collector_app", "origin_of", "serving", "stored"]
 
 
-def origin_of(sock: socket.socket) -> str:
-    """The http origin of a bound socket."""
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-@contextmanager
-def serving(app: Any, sock: socket.socket) -> Iterator[str]:
-    """Serve the ASGI `app` on `sock` in a thread until the block ends; yield its origin."""
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    pause = threading.Event()  # never set: a plain bounded wait for the server to start
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        pause.wait(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield origin_of(sock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serving(app: Any, sock: socket.socket) -> AbstractContextManager[str]:
+    """Serve the ASGI `app` (its lifespan run) on `sock` until the block ends; yield its origin."""
+    return serve_asgi(app, sock, lifespan="on")
 
 
 def collector_app(data_dir: Path, tracker_key: str) -> Any:

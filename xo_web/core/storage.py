@@ -142,6 +142,6 @@ class GuardedStorage:
         self._warned = True
         self._warn(
             "xo_web: browser storage is unavailable "
-            f"({type(exc).__name__}: {exc}); the session id, opt-out and delivery queue are "
-            "kept in memory for this page only."
+            f"({type(exc).__name__}: {exc}); the session id, consent choices and delivery "
+            "queue are kept in memory for this page only."
         )

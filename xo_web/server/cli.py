@@ -105,7 +105,7 @@ def _sender(args: argparse.Namespace) -> int:
     if args.batch_size is not None:
         settings = replace(settings, batch_size=args.batch_size)
     target = parse_outbox(args.outbox)
-    sender = ThreadSender(lambda: make_store(target), settings)
+    sender = ThreadSender(lambda: make_store(target, sender=True), settings)
 
     def stop(signum: int, frame: object) -> None:
         sender.stop(0)

@@ -6,6 +6,8 @@ whichever is longer; the sender pauses as long. 400, 413 or 422 for a batch of s
 activities splits it: each goes alone next, so one bad activity cannot sink the others. Any
 other refusal moves the batch to the dead letters with the status and the collector's reason.
 Every `sweep_s` the courier expires old rows and deletes old dead letters (bounded retention).
+After every `CHECKPOINT_ROWS` delivered rows, and when it finds nothing due after delivering
+some, it has the store checkpoint its log (SQLite's WAL), so that sends never pay for one.
 """
 
 import logging
@@ -23,6 +25,7 @@ from xo_web.server.settings import SenderSettings
 from xo_web.server.store import Claim, SqlStore
 
 log = logging.getLogger("xo_web.server")
+CHECKPOINT_ROWS = 200  # ~1,000 WAL pages: SQLite's own default pace
 
 
 def new_owner() -> str:
@@ -48,6 +51,7 @@ class Courier:
         self._clock = clock
         self._random = rand
         self._next_sweep = 0.0
+        self._uncheckpointed = 0  # rows settled since the last checkpoint
 
     def claim(self) -> Claim | None:
         """Lease the next due batch (sweeping first when a sweep is due); None when idle."""
@@ -56,13 +60,20 @@ class Courier:
             self._next_sweep = now + self.settings.sweep_s
             self.store.expire(now, self.settings.max_age_s)
             self.store.purge_dead(now - self.settings.dead_retention_s)
-        return self.store.claim(
+        claim = self.store.claim(
             self.owner,
             now,
             lease_s=self.settings.lease_s,
             limit=self.settings.batch_size,
             max_bytes=self.settings.batch_bytes,
         )
+        if claim is None and self._uncheckpointed:
+            self._checkpoint()  # idle: a good time
+        return claim
+
+    def _checkpoint(self) -> None:
+        self._uncheckpointed = 0
+        self.store.checkpoint()
 
     def settle(self, claim: Claim, answer: Answer) -> float:
         """Apply the answer to the claimed rows; return how long the sender should pause."""
@@ -70,6 +81,9 @@ class Courier:
         if is_success(answer.status):
             self.failures = 0
             self.store.ack(claim.ids)
+            self._uncheckpointed += len(claim.ids)
+            if self._uncheckpointed >= CHECKPOINT_ROWS:
+                self._checkpoint()
             return 0.0
         if is_retryable(answer.status):
             self.failures += 1
@@ -92,6 +106,11 @@ class Courier:
             reason,
         )
         return 0.0
+
+    def linger(self, claim: Claim) -> float:
+        """The wait before the next claim after a delivered batch: `linger_s` when the batch
+        was not full (more may be on its way), none when it was (more is waiting)."""
+        return 0.0 if len(claim.ids) >= self.settings.batch_size else self.settings.linger_s
 
     def retry_delay(self, retry_after: str | None, now: float) -> float:
         """The wait after this sender's `failures`-th consecutive failure."""

@@ -5,6 +5,12 @@ in the same transaction, so concurrent senders never take the same rows while a 
 and rows whose sender died become due again when the lease ends. Commits are durable with the
 server's default `synchronous_commit = on`. Times are epoch seconds from the writer's clock:
 keep the machines' clocks in sync (NTP) — the lease (60 s by default) dwarfs ordinary skew.
+
+A sender's store (`sender=True`) sets `synchronous_commit = off` on its session: its claims,
+acks and dead letters do not wait for the WAL flush. That cannot lose an activity: a send
+commits with the default `on`, and flushing the WAL up to its commit record flushes every
+record before it, the sender's included (the WAL is one sequence); a crash can only undo the
+sender's latest leases or deletions, so those rows are delivered again (a duplicate).
 """
 
 from collections.abc import Iterator, Sequence
@@ -52,9 +58,10 @@ class PostgresStore(SqlStore):
 
     placeholder = "%s"
 
-    def __init__(self, target: PostgresTarget) -> None:
+    def __init__(self, target: PostgresTarget, *, sender: bool = False) -> None:
         super().__init__()
         self.target = target
+        self.sender = sender
         # Imported here, in the thread that makes the tracker, not first in the sender thread
         # (a fork during an import in another thread can leave the child a half module).
         import psycopg  # noqa: F401
@@ -62,9 +69,12 @@ class PostgresStore(SqlStore):
     def _connect(self) -> Any:
         import psycopg
 
-        return psycopg.connect(
+        connection = psycopg.connect(
             self.target.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
         )
+        if self.sender:
+            connection.execute("SET synchronous_commit = off")
+        return connection
 
     @contextmanager
     def _transaction(

@@ -44,6 +44,7 @@ class ThreadSender:
         self._client: httpx2.Client | None = make_client(settings)
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._idle = threading.Event()  # set each time a claim finds nothing due
         self._thread = threading.Thread(target=self._run, name="xo_web-sender", daemon=True)
 
     def start(self) -> None:
@@ -57,6 +58,11 @@ class ThreadSender:
     def wake(self) -> None:
         """Look for work now (an activity was just recorded)."""
         self._wake.set()
+
+    @property
+    def idle(self) -> threading.Event:
+        """Set each time this sender finds nothing due: `flush` clears it, looks, waits on it."""
+        return self._idle
 
     def stop(self, timeout: float) -> bool:
         """Ask the thread to stop; return whether it did within `timeout` seconds."""
@@ -84,10 +90,11 @@ class ThreadSender:
                     try:
                         claim = courier.claim()
                         if claim is None:
+                            self._idle.set()
                             self._sleep(courier.idle_wait())
                             continue
                         answer = post(client, claim.endpoint, claim.bodies)
-                        pause = courier.settle(claim, answer)
+                        pause = courier.settle(claim, answer) or courier.linger(claim)
                     except OutboxError as error:
                         log.warning("xo_web sender: %s", error)
                         pause = courier.error_wait()
@@ -169,6 +176,7 @@ class TaskSender:
                             continue
                         answer = await apost(client, claim.endpoint, claim.bodies)
                         pause = await asyncio.to_thread(courier.settle, claim, answer)
+                        pause = pause or courier.linger(claim)
                     except OutboxError as error:
                         log.warning("xo_web sender: %s", error)
                         pause = courier.error_wait()

@@ -22,6 +22,9 @@ class SenderSettings:
     - `lease_s`: how long a claimed batch is the claimer's; after that another sender may take
       it over (keep it well above `timeout_s`).
     - `poll_s`: how often an idle sender looks for work written by other processes.
+    - `linger_s`: after a batch that was not full, the sender waits this long before it
+      claims again, so activities recorded one by one go together (fewer requests and
+      transactions, less CPU taken from the app's threads) at this much delivery latency.
     - `connect_timeout_s`/`timeout_s`: the HTTP client's connect and overall timeouts.
     - `retry_base_s`/`retry_cap_s`: capped exponential backoff with full jitter;
       `max_retry_after_s` caps what a `Retry-After` may ask.
@@ -34,6 +37,7 @@ class SenderSettings:
     batch_bytes: int = 512 * 1024
     lease_s: float = 60.0
     poll_s: float = 1.0
+    linger_s: float = 0.005
     connect_timeout_s: float = 5.0
     timeout_s: float = 10.0
     retry_base_s: float = 1.0

@@ -30,12 +30,14 @@ _TRACKERS: "weakref.WeakSet[Tracker]" = weakref.WeakSet()
 FLUSH_POLL_S = (0.005, 0.1)  # flush polls the outbox from 5 ms, doubling up to 100 ms
 
 
-def make_store(target: Target) -> SqlStore:
-    """Return a store (one connection, made on first use) for the outbox `target`."""
+def make_store(target: Target, *, sender: bool = False) -> SqlStore:
+    """Return a store (one connection, made on first use) for the outbox `target`; a
+    sender's store does not wait for each of its commits to reach the disk (see SqliteStore,
+    PostgresStore: no activity can be lost that way)."""
     if isinstance(target, PostgresTarget):
-        return PostgresStore(target)
+        return PostgresStore(target, sender=sender)
     assert isinstance(target, SqliteTarget)
-    return SqliteStore(target)
+    return SqliteStore(target, sender=sender)
 
 
 class Tracker:
@@ -104,12 +106,15 @@ class Tracker:
         self._kick(prefer_task=False)
         wait = FLUSH_POLL_S[0]
         while True:
+            sender = self._sender
+            idle = sender.idle if isinstance(sender, ThreadSender) else threading.Event()
+            idle.clear()  # before looking: the sender going idle after the look ends the wait
             if self._empty():
                 return True
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            time.sleep(min(wait, left))
+            idle.wait(min(wait, left))
             wait = min(wait * 2, FLUSH_POLL_S[1])
 
     async def aflush(self, timeout: float = 10.0) -> bool:
@@ -197,8 +202,8 @@ class Tracker:
             except RuntimeError:
                 pass
             else:
-                return TaskSender(lambda: make_store(target), self.settings)
-        sender = ThreadSender(lambda: make_store(target), self.settings)
+                return TaskSender(lambda: make_store(target, sender=True), self.settings)
+        sender = ThreadSender(lambda: make_store(target, sender=True), self.settings)
         sender.start()
         return sender
 

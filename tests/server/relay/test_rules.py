@@ -131,6 +131,15 @@ def test_a_foreign_origin_is_refused():
     assert collector.seen == []
 
 
+def test_an_opaque_origin_is_refused_even_with_an_allowed_referer():
+    """A sandboxed frame sends `Origin: null`, which any site can send: 403, whatever Referer."""
+    collector = Collector()
+    sent = headers(Origin="null", Referer=f"{ORIGIN}/frame.html")
+    answer = call(make_app(collector), sent=sent)
+    assert (answer.status_code, answer.json()["error"]) == (403, "origin_not_allowed")
+    assert collector.seen == []
+
+
 def test_a_request_without_origin_or_referer_is_refused():
     """Browsers send Origin with every POST: a request with neither header gets 403."""
     sent = headers()
