@@ -247,7 +247,7 @@ class Tracker(ConfiguredApi, UserApi):
         return self._held.call(self._send_now, "send", activities)  # type: ignore[no-any-return]
 
     def _send_now(self, activities: object) -> Awaitable[SendOutcome | None]:
-        batch, encoded = prepare_batch(activities, self._user, self._held.validation.ready())
+        batch, encoded = prepare_batch(activities, self._user, self._held.validation.ready)
         state = self.consent
         if state == GRANTED:
             return self._deliver(batch, encoded)

@@ -9,6 +9,7 @@ The common shapes take a fast path (xo_web.wire.fast: no pydantic, the C JSON en
 every float allows it); anything else, and every error, goes through `prepare_validated`.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from xo_web.core.privacy import guard_user, personal_data_in
@@ -38,14 +39,14 @@ Encoded = list[tuple[str, int]]
 
 
 def prepare_batch(
-    activities: object, user: UserState, full_ready: bool = True
+    activities: object, user: UserState, full_ready: Callable[[], bool] = lambda: True
 ) -> tuple[Batch, Encoded]:
     """Return the wire batch and each activity's JSON text and UTF-8 size (no I/O); raise
     FullValidationNeeded when the fast path declines and the full validator is not ready."""
     fast = _prepare_fast(activities, user)
     if fast is not None:
         return fast
-    if not full_ready:
+    if not full_ready():  # asked only when the fast path declines (in the browser: a lookup)
         raise FullValidationNeeded
     return prepare_validated(activities, user)
 
