@@ -2,10 +2,11 @@
 
 ``activity`` is the default Tracker, made on first use. In Pyodide it is wired to the browser
 (localStorage, fetch, Do-Not-Track, page hide) and its ``init`` also installs
-``window.xo.activity`` for page JavaScript; first use there also schedules building the wire
-validators in idle time (``xo_web.wire.warmup``). Under CPython it has no transport: its sends
-resolve with ``ok=False, queued=True`` and are never delivered; build a ``Tracker`` with the
-ports you need instead (the fakes of ``xo_web.testing``).
+``window.xo.activity`` for page JavaScript; pydantic's wheels load on the first call that
+needs the full validator (``xo_web.adapters.validation``), or, where the page loaded pydantic
+itself, its validators are built in idle time after boot (``xo_web.wire.warmup``). Under
+CPython it has no transport: its sends resolve with ``ok=False, queued=True`` and are never
+delivered; build a ``Tracker`` with the ports you need instead (the fakes of ``xo_web.testing``).
 
 Importing xo_web constructs nothing and imports little: the exception tree, and in Pyodide
 pyodide-http's patch, so page scripts' ``urllib``/``requests`` work once xo_web is imported
@@ -98,8 +99,11 @@ def _default_tracker() -> Tracker:
 
             _default = create_tracker()
             later = patch_http_steps() if _PATCH_LATER else []
+            # pydantic loads on first need (xo_web.adapters.validation); a page that loaded it
+            # itself has its validators built in idle time after boot.
+            validators = warm_steps() if _default._held.validation.ready() else iter(())
             # In idle time after boot; chained, not listed: each step's imports run in its task.
-            warm_in_background(steps=itertools.chain(warm_steps(), later))
+            warm_in_background(steps=itertools.chain(validators, later))
         else:
             from xo_web.core.storage import MemoryStorage
             from xo_web.tracker import Tracker

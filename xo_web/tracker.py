@@ -3,7 +3,8 @@
 `Tracker` validates every call before it changes anything, keeps the user in a `UserState`,
 the consent signals in `Consent` (docs/privacy.md; what is held while pending, released on a grant,
 dropped on a refusal is in `PendingSends`), and hands validated wire batches to its `Delivery`,
-which writes them to the persisted outbox before sending. It never imports the browser:
+which writes them to the persisted outbox before sending; a call that needs the full validator
+before it is loaded waits in `HeldCalls`, later calls behind it. It never imports the browser:
 storage, HTTP, timers, locks and the page come in as ports (xo_web.core.ports).
 """
 
@@ -17,7 +18,7 @@ from xo_web.core.config import DEFAULT_TIMEOUT_S, ConfiguredApi, TrackerConfig, 
 from xo_web.core.consent import DENIED, GRANTED, NOT_REQUIRED, REQUIRED, Consent, check_mode
 from xo_web.core.cookie import set_session_cookie
 from xo_web.core.defaults import LoggingEnvironment, new_uuid
-from xo_web.core.loop import asyncio_timer, schedulable_loop
+from xo_web.core.loop import asyncio_timer, nothing, schedulable_loop
 from xo_web.core.page import SafePage
 from xo_web.core.ports import (
     Clock,
@@ -31,6 +32,7 @@ from xo_web.core.ports import (
 )
 from xo_web.core.storage import GuardedStorage
 from xo_web.core.user import UserApi, UserState
+from xo_web.core.validation import AlwaysReady, FullValidation, HeldCalls
 from xo_web.delivery.dispatch import Dispatcher
 from xo_web.delivery.engine import Delivery
 from xo_web.delivery.locks import StorageLease
@@ -46,10 +48,6 @@ if TYPE_CHECKING:
     from xo_web.types import Activity
 
 __all__ = ["SendOutcome", "Tracker"]
-
-
-async def _nothing() -> None:
-    return None
 
 
 class Tracker(ConfiguredApi, UserApi):
@@ -73,6 +71,7 @@ class Tracker(ConfiguredApi, UserApi):
         timer: Timer | None = None,
         locks: Locks | None = None,
         delivery_ids: IdFactory | None = None,
+        full_validation: FullValidation | None = None,
     ) -> None:
         clock, delivery_ids = clock or time.time, delivery_ids or new_uuid
         self._page = SafePage(environment or LoggingEnvironment(), on_error)
@@ -88,17 +87,22 @@ class Tracker(ConfiguredApi, UserApi):
         self._state: str | None = None  # the consent state last acted upon (after init)
         self._on_consent: Callable[[str], None] | None = None  # told each new consent state
         self._delivery: Delivery | None = None
+        validation = full_validation or AlwaysReady()  # the browser: pydantic on first need
+        self._held = HeldCalls(
+            validation, warn=self._warn, new_id=delivery_ids, loaded=self._flush_soon
+        )
         self._user = UserState(
             self._storage, new_id=new_id or new_uuid, may_persist=self._may_persist
         )
+        self._user.full_ready = validation.ready
         self._tasks: set[asyncio.Task[SendOutcome | None]] = set()
         self._delivering: str | None = None  # the entry whose first send started a delivery
-        self._tab = delivery_ids()
+        self._tab_id = delivery_ids()  # this page's outbox entries carry it
         self._delivery_ports = DeliveryPorts(
             clock=clock,
             random=random or random_module.random,
             timer=timer or asyncio_timer,
-            locks=locks or StorageLease(self._storage, owner=self._tab, clock=clock),
+            locks=locks or StorageLease(self._storage, owner=self._tab_id, clock=clock),
             new_id=delivery_ids,
             report=self._report,
             warn=self._warn,
@@ -106,7 +110,7 @@ class Tracker(ConfiguredApi, UserApi):
             is_online=self._page.is_online,
             storage=self._storage,
         )
-        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn)
+        self._outbox = Outbox(self._storage, policy=RetryPolicy(), warn=self._warn, held=self._held)
 
     def init(
         self,
@@ -141,7 +145,7 @@ class Tracker(ConfiguredApi, UserApi):
             self._outbox,
             self._delivery_ports,
             tracker_key=tracker_key,
-            tab=self._tab,
+            tab=self._tab_id,
             policy=policy,
             previous=self._delivery,
         )
@@ -240,7 +244,10 @@ class Tracker(ConfiguredApi, UserApi):
         while opted out or when the browser refuses tracking. In a running event loop (a
         page) delivery starts at once, awaited or not."""
         self._require_init()
-        batch, encoded = prepare_batch(activities, self._user)
+        return self._held.call(self._send_now, "send", activities)  # type: ignore[no-any-return]
+
+    def _send_now(self, activities: object) -> Awaitable[SendOutcome | None]:
+        batch, encoded = prepare_batch(activities, self._user, self._held.validation.ready)
         state = self.consent
         if state == GRANTED:
             return self._deliver(batch, encoded)
@@ -249,7 +256,7 @@ class Tracker(ConfiguredApi, UserApi):
             return self._schedule(held.outcome())
         if state != DENIED:
             self._report(ConsentError(self._pending.overflow(len(batch))))
-        return self._schedule(_nothing())
+        return self._schedule(nothing())
 
     def _deliver(
         self, batch: list[dict[str, object]], encoded: Any
@@ -287,17 +294,14 @@ class Tracker(ConfiguredApi, UserApi):
         if self._delivery is not None:
             self._delivery.flush_soon(force=True)
 
-    @property
-    def _tab_id(self) -> str:
-        """The id this page's outbox entries carry (a page-hide flush takes only its own)."""
-        return self._tab
-
     def _healthy_until(self) -> float:
         """Until when a page-hide flush may hand off never-failed entries, or 0."""
         return self._delivery.healthy_until() if self._delivery is not None else 0.0
 
     def _flush_on_unload(self) -> int:
         """Flush synchronously with keepalive (pagehide / hidden); return the requests made."""
+        if self._held.active and self._may_persist():
+            self._held.keep_for_later(self._storage, self._user.snapshot())
         if self._delivery is None:
             return 0
         try:

@@ -171,8 +171,8 @@ def other_rows(report: dict[str, Any]) -> list[Row]:
     fv = report.get("first_visit_bytes")
     labels = {
         "bare": "bare Pyodide",
-        "xo": "xo.js page",
-        "xo_without_pydantic": "xo.js page without pydantic's wheels (computed)",
+        "xo": "xo.js page (fast-path calls: no pydantic)",
+        "pydantic_wheels": "of which pydantic's wheels (on first need only)",
         "pyscript-bare": "bare PyScript (no packages)",
         "pyscript": "PyScript page + xo_web",
         "reference": "official JS SDK page",
@@ -186,7 +186,7 @@ def other_rows(report: dict[str, Any]) -> list[Row]:
                     _n(entry["wire"]),
                     f"bare Pyodide {_n(fv['bare']['wire'])}; raw {_n(entry['raw'])}",
                     _r(entry.get("ratio_vs_bare")),
-                    "≤ 1.10x" if name in ("xo_without_pydantic", "xo") else "",
+                    "≤ 1.10x" if name == "xo" else "",
                 )
             )
     for shape, label in (("single", "one send per task"), ("burst10", "10 sends in one task")):

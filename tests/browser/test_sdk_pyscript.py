@@ -21,8 +21,8 @@ activity.add_user_identity("ecommerceId", "cust-42")
 activity.add_user_segment("vip")
 activity.set_user_traits({"age": 45, "buyer": True})
 await activity.send({"action": "view", "target": {"product": "p-1"}})
-try:
-    activity.send({"action": "view", "target": {"product": {"nested": 1}}})
+try:  # refused at its awaitable (raised at the call once pydantic is loaded)
+    await activity.send({"action": "view", "target": {"product": {"nested": 1}}})
 except ValidationError as error:
     js.window.pyError = str(error)
 activity.clear_user()

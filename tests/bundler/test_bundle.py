@@ -43,7 +43,19 @@ def test_lock_dependencies_resolve_within_the_lock(bundle: Path) -> None:
     for entry in packages.values():
         for dependency in entry["depends"]:
             assert dependency in packages, (entry["name"], dependency)
-    assert packages["xo-web"]["depends"] == ["pydantic", "pyodide-http"]
+    assert packages["xo-web"]["depends"] == ["pyodide-http"]
+
+
+def test_lock_keeps_pydantic_off_the_boot_but_in_the_bundle(bundle: Path) -> None:
+    """Booting xo-web loads no pydantic; its wheels stay listed, loaded on first need, and
+    the xo_web wheel's own metadata still requires it (the full validator)."""
+    packages = json.loads((bundle / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    assert "pydantic" not in packages["xo-web"]["depends"]
+    assert (bundle / "pyodide" / packages["pydantic"]["file_name"]).is_file()
+    assert (bundle / "pyodide" / packages["pydantic-core"]["file_name"]).is_file()
+    with zipfile.ZipFile(bundle / "pyodide" / packages["xo-web"]["file_name"]) as wheel:
+        metadata = next(n for n in wheel.namelist() if n.endswith("METADATA"))
+        assert "Requires-Dist: pydantic\n" in wheel.read(metadata).decode()
 
 
 def test_lock_keeps_the_runtime_abi(bundle: Path) -> None:

@@ -69,7 +69,20 @@ FIELDS = {
         st.sampled_from(["2024-05-01T12:00:00Z", "2024-02-30T00:00:00Z", "yesterday"]), VALUES
     ),
     "metadata": st.one_of(METADATA, VALUES),
-    "user": st.one_of(st.just({"identities": {"crmid": "c-1"}}), VALUES),
+    "user": st.one_of(
+        st.just({"identities": {"crmid": "c-1"}}),
+        st.sampled_from(
+            [
+                {"identities": {"crmid": "c-1"}, "segments": ["s"], "traits": {"a": 1.5}},
+                {"identities": {"sessionid": "s-9", "crmid": "c"}, "segments": [], "traits": {}},
+                {"identities": {"CRMID": "c"}, "segments": [], "traits": {}},
+                {"identities": {}, "segments": ["a@b.example"], "traits": {"t": True}},
+                {"identities": {"e": "x"}, "segments": [], "traits": {"mail": "a@b.example"}},
+                {"segments": [], "identities": {"e": "x"}, "traits": {}},
+            ]
+        ),
+        VALUES,
+    ),
 }
 
 
@@ -99,6 +112,15 @@ GOOD_FIELDS = {
     "opposite": st.booleans(),
     "segments": st.lists(GOOD_TEXT, max_size=3),
     "timestamp": st.sampled_from(["2024-05-01T12:00:00Z", "2024-05-01 12:00", "2024-02-30"]),
+    "user": st.fixed_dictionaries(
+        {
+            "identities": st.dictionaries(
+                st.sampled_from(["sessionid", "crmid", "e"]), st.sampled_from(["s-1", "x"])
+            ),
+            "segments": st.lists(GOOD_TEXT, max_size=2),
+            "traits": st.dictionaries(GOOD_KEYS, GOOD_SCALARS, max_size=2),
+        }
+    ),
     "metadata": st.dictionaries(
         st.one_of(st.sampled_from(["price", "quantity", "currency", "market"]), GOOD_KEYS),
         st.one_of(
@@ -175,6 +197,9 @@ def test_fast_activity_matches_the_models(obj: object) -> None:
 @given(st.one_of(likely_valid(), activities(), st.lists(likely_valid(), max_size=3)))
 @example(VIEW)
 @example([VIEW, {**VIEW, "action": ""}])
+@example({**VIEW, "user": {"identities": {"crmid": "c"}, "segments": [], "traits": {"x": 1.5}}})
+@example([{**VIEW, "user": {"identities": {}, "segments": ["a@b.example"], "traits": {}}}, {}])
+@example({**VIEW, "user": {"identities": {}, "segments": ["a@b.example"], "traits": {}}})
 @example({**VIEW, "target": {"product": "é" * 2048 * 0 + "x" * 2048}, "blob": "y" * 2048})
 def test_prepare_batch_matches_the_full_validation(obj: object) -> None:
     """prepare_batch returns what prepare_validated returns, or raises the same error."""

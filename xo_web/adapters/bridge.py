@@ -249,6 +249,24 @@ class WorkerBridge:
                 answer = Answer(False, kind="TypeError", message=f"xo.activity.{name}: {reason}")
             except Exception as error:  # every call is answered: a page Promise never hangs
                 answer = Answer(False, kind="Error", message=f"xo.activity.{name}: {error!r}")
+        tracker = self._tracker
+        if answer.ok and isinstance(answer.awaitable, JsOutcome) and tracker is not None:
+            held = answer.awaitable.inner  # held for the full validator: answered once run,
+            if tracker._held.when_run(held, lambda: self._answer_held(call_id, name, held)):
+                return  # so the page keeps it for the next page if it goes meanwhile
+        self._reply(call_id, name, answer)
+
+    def _answer_held(self, call_id: object, name: object, held: Any) -> None:
+        error = held.exception() if held.done() and not held.cancelled() else None
+        if error is not None:
+            kind = "TypeError" if isinstance(error, TypeError | ValueError) else "Error"
+            self._reply(call_id, name, Answer(False, kind=kind, message=str(error)))
+        elif name == "send" or not held.done():
+            self._reply(call_id, name, Answer(True, awaitable=JsOutcome(held)))
+        else:
+            self._reply(call_id, name, Answer(True, value=held.result()))
+
+    def _reply(self, call_id: object, name: object, answer: Answer) -> None:
         reply = {"xo": "answer", "id": call_id, "ok": answer.ok, "value": answer.value,
                  "kind": answer.kind, "message": answer.message}  # fmt: skip
         if name in USER_CHANGING and self._tracker is not None:

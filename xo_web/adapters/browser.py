@@ -21,6 +21,7 @@ from xo_web.adapters.convert import MAX_ARGUMENT_DEPTH as MAX_ARGUMENT_DEPTH
 from xo_web.adapters.convert import promise, to_py_arguments
 from xo_web.adapters.convert import to_js_value as to_js_value
 from xo_web.adapters.convert import to_py_argument as to_py_argument
+from xo_web.adapters.validation import PydanticOnFirstNeed
 from xo_web.adapters.weblock import LockRequest
 from xo_web.core.cookie import SessionCookieMirror, cookie_string
 from xo_web.core.ports import HttpRequest, HttpResponse
@@ -217,7 +218,11 @@ def create_tracker() -> Tracker:
         return worker.create_tracker()
     storage = SessionCookieMirror(LocalStorage(), DocumentCookies())
     tracker = Tracker(
-        storage, FetchTransport(), environment=BrowserEnvironment(), locks=web_locks()
+        storage,
+        FetchTransport(),
+        environment=BrowserEnvironment(),
+        locks=web_locks(),
+        full_validation=PydanticOnFirstNeed(),
     )
     tracker._on_init = lambda: attach(tracker)
     listen_for_delivery(tracker)

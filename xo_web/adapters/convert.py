@@ -86,6 +86,14 @@ def _without_jsnull(value: Any, depth: int) -> Any:
 _with_resolvers = getattr(js.Promise, "withResolvers", None)  # all current browsers have it
 
 
+def js_error(error: BaseException) -> Any:
+    """The JS error a rejected call's Promise gets: a TypeError for bad input (a held call
+    refused by the full validator, as a synchronous call throws), else an Error."""
+    if isinstance(error, TypeError | ValueError) and not isinstance(error, OSError):
+        return js.TypeError.new(str(error))
+    return js.Error.new(str(error))
+
+
 def promise(awaitable: Awaitable[object]) -> Any:
     """Wrap a Python awaitable in a real JS Promise resolved with a plain JS value.
 
@@ -101,7 +109,7 @@ def promise(awaitable: Awaitable[object]) -> Any:
             except Exception as error:  # as the awaiting path below: rejected, never pending
                 reject(js.Error.new(str(error)))
 
-        awaitable.when_done(fulfil, lambda error: reject(js.Error.new(str(error))))
+        awaitable.when_done(fulfil, lambda error: reject(js_error(error)))
         return parts.promise
 
     def executor(resolve: Callable[[Any], None], reject: Callable[[Any], None]) -> None:
@@ -109,7 +117,7 @@ def promise(awaitable: Awaitable[object]) -> Any:
             try:
                 resolve(to_js_value(await awaitable))
             except Exception as error:
-                reject(js.Error.new(str(error)))
+                reject(js_error(error))
 
         task = asyncio.ensure_future(settle())
         _pending_tasks.add(task)

@@ -27,6 +27,7 @@ from xo_web.adapters.bridge import MirrorStorage, PageCookies, PageEnvironment, 
 from xo_web.adapters.browser import FetchTransport, web_locks
 from xo_web.adapters.convert import to_js_value, to_py_argument
 from xo_web.adapters.synced import PageSync, SyncedLocks
+from xo_web.adapters.validation import PydanticOnFirstNeed
 from xo_web.core.cookie import SessionCookieMirror
 from xo_web.tracker import Tracker
 
@@ -75,7 +76,13 @@ def _start(port: Any, attach: Any) -> Tracker:
     page_locks = web_locks()
     locks = SyncedLocks(page_locks, sync) if page_locks is not None else None
     cookies = SessionCookieMirror(storage, PageCookies(post))  # the page writes the cookie
-    tracker = Tracker(cookies, FetchTransport(), environment=environment, locks=locks)
+    tracker = Tracker(
+        cookies,
+        FetchTransport(),
+        environment=environment,
+        locks=locks,
+        full_validation=PydanticOnFirstNeed(),
+    )
     tracker._on_init = bridge.announce
     verdict = _field(attach, "consent")
     tracker._set_page_consent(str(verdict) if isinstance(verdict, str) else "none")

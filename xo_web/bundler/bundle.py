@@ -29,7 +29,12 @@ from xo_web import __version__
 from xo_web.bundler.boot_modules import BOOT_MODULES
 from xo_web.bundler.compress import compress_tree
 from xo_web.bundler.errors import BundleError
-from xo_web.bundler.pins import BROWSER_WHEELS, PYODIDE_VERSION, PYSCRIPT_VERSION, XO_WEB_DEPENDS
+from xo_web.bundler.pins import (
+    BROWSER_WHEELS,
+    PYODIDE_VERSION,
+    PYSCRIPT_VERSION,
+    XO_WEB_BOOT_DEPENDS,
+)
 from xo_web.bundler.pycompile import compile_wheels
 from xo_web.bundler.pyscript_config import base_config, merge_config
 from xo_web.bundler.shop import ShopWheel
@@ -144,7 +149,7 @@ def _write_lock(runtime: Path, stock_lock: Path, xo_wheel: Path, shop: Sequence[
     }
     # Pyodide looks packages up by their canonical (PEP 503) name: "xo_web" is "xo-web".
     packages["xo-web"] = _lock_entry(
-        "xo-web", __version__, xo_wheel.name, sha256_of(xo_wheel), ("xo_web",), XO_WEB_DEPENDS
+        "xo-web", __version__, xo_wheel.name, sha256_of(xo_wheel), ("xo_web",), XO_WEB_BOOT_DEPENDS
     )
     for wheel in shop:
         served = runtime / wheel.path.name

@@ -114,5 +114,9 @@ BROWSER_WHEELS: tuple[WheelPin, ...] = (
     ),
 )
 
-# What the xo_web wheel itself needs at run time in the browser.
+# What the xo_web wheel itself needs at run time in the browser (its metadata says so).
 XO_WEB_DEPENDS: tuple[str, ...] = ("pydantic", "pyodide-http")
+# What booting it loads: the bundle's lock entry of xo-web depends on these only. pydantic
+# stays in the bundle and its lock, loaded on the first call that needs the full validator
+# (xo_web/adapters/validation.py), or at boot by a page that lists it in its own packages.
+XO_WEB_BOOT_DEPENDS: tuple[str, ...] = tuple(n for n in XO_WEB_DEPENDS if n != "pydantic")

@@ -22,6 +22,11 @@ def schedulable_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_event_loop()
 
 
+async def nothing() -> None:
+    """An awaitable of None (a send that makes no request)."""
+    return None
+
+
 def no_cancel() -> None:
     """A canceller for a timer that was never set."""
     return None

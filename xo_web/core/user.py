@@ -8,12 +8,13 @@ when tracking is refused). Every setter validates first and then applies all-or-
 rejected call changes nothing. The state holds copies, never the caller's objects.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from xo_web.core.keys import SESSION_STORAGE_KEY
 from xo_web.core.ports import IdFactory, Storage
 from xo_web.core.privacy import guard_user, looks_like_personal_data, personal_data_in
+from xo_web.core.validation import FullValidationNeeded, HeldCalls
 from xo_web.errors import USER_FORMAT_MESSAGE, ValidationError
 from xo_web.wire import (
     SESSION_IDENTITY,
@@ -26,14 +27,25 @@ from xo_web.wire import (
     parse_traits,
     parse_user,
 )
+from xo_web.wire.fast_user import (
+    fast_identities,
+    fast_segments,
+    fast_text,
+    fast_traits,
+    fast_user,
+)
 
 USER_PARTS = ("identities", "segments", "traits")
+_T = TypeVar("_T")
+Held = Awaitable[None] | None
+"""What a setter returns: None when it ran, or the awaitable of a held call (its error)."""
 
 
 class UserApi:
     """The public user methods of a Tracker (docs/api.md), over its `_user` UserState."""
 
     _user: "UserState"
+    _held: HeldCalls
 
     @property
     def user(self) -> dict[str, Any]:
@@ -45,37 +57,43 @@ class UserApi:
         """The session id (also `user["identities"]["sessionid"]`)."""
         return self._user.session_id
 
-    def add_user_identity(self, repository: str, identity: str) -> None:
+    def add_user_identity(self, repository: str, identity: str) -> Held:
         """Add or replace one identity; the repository name is case-insensitive."""
-        self._user.add_identity(repository, identity)
+        return self._call(self._user.add_identity, "addUserIdentity", repository, identity)
 
-    def set_user_identities(self, identities: Mapping[str, str]) -> None:
+    def set_user_identities(self, identities: Mapping[str, str]) -> Held:
         """Replace all identities; the session id stays unless `identities` gives one."""
-        self._user.set_identities(identities)
+        return self._call(self._user.set_identities, "setUserIdentities", identities)
 
-    def add_user_segment(self, segment: str) -> None:
+    def add_user_segment(self, segment: str) -> Held:
         """Add a segment (no duplicates)."""
-        self._user.add_segment(segment)
+        return self._call(self._user.add_segment, "addUserSegment", segment)
 
-    def set_user_segments(self, segments: Sequence[str]) -> None:
+    def set_user_segments(self, segments: Sequence[str]) -> Held:
         """Replace all segments (duplicates dropped)."""
-        self._user.set_segments(segments)
+        return self._call(self._user.set_segments, "setUserSegments", segments)
 
-    def add_user_trait(self, key: str, value: Scalar) -> None:
+    def add_user_trait(self, key: str, value: Scalar) -> Held:
         """Add or replace one trait: a string, a finite number or a boolean."""
-        self._user.add_trait(key, value)
+        return self._call(self._user.add_trait, "addUserTrait", key, value)
 
-    def set_user_traits(self, traits: Mapping[str, Scalar]) -> None:
+    def set_user_traits(self, traits: Mapping[str, Scalar]) -> Held:
         """Replace all traits."""
-        self._user.set_traits(traits)
+        return self._call(self._user.set_traits, "setUserTraits", traits)
 
-    def set_user(self, user: Mapping[str, object]) -> None:
+    def set_user(self, user: Mapping[str, object]) -> Held:
         """Replace the whole user at once (identities, segments, traits, each optional)."""
-        self._user.set_user(user)
+        return self._call(self._user.set_user, "setUser", user)
 
-    def clear_user(self) -> None:
+    def clear_user(self) -> Held:
         """Empty the user and start a new session id (e.g. on logout)."""
-        self._user.clear()
+        return self._call(self._user.clear, "clearUser")
+
+    def _call(self, run: Callable[..., None], name: str, *args: object) -> Held:
+        """Run a setter now (None), or hold it behind the calls waiting for the full
+        validator (its awaitable): xo_web.core.validation."""
+        result: Held = self._held.call(run, name, *args)
+        return result
 
 
 class UserState:
@@ -93,6 +111,7 @@ class UserState:
         self._new_id = new_id
         self._may_persist = may_persist
         self.personal_data_guard = personal_data_guard
+        self.full_ready: Callable[[], bool] = _always  # is the full validator there now?
         self._session_id: str | None = None
         # Every identity in wire order; the session id's slot holds "" (its value is
         # self._session_id), so the order matches the JS SDK's bodies byte for byte.
@@ -132,36 +151,36 @@ class UserState:
     def add_identity(self, repository: str, identity: str) -> None:
         """Add or replace one identity; "sessionid" (any casing) replaces the session id."""
         _require_name(repository, "user.identities", "a repository name")
-        parsed = parse_identities({repository: identity})
+        parsed = self._check(fast_identities, parse_identities, {repository: identity})
         session_id, others = _split_session(parsed)
         identities = {**self._identities, **others}  # a known name keeps its place
         self._commit(identities, self._segments, self._traits, session_id)
 
     def set_identities(self, identities: Mapping[str, str]) -> None:
         """Replace all identities; the session id stays unless `identities` gives one."""
-        parsed = parse_identities(_as_dict(identities))
+        parsed = self._check(fast_identities, parse_identities, _as_dict(identities))
         session_id, ordered = _split_session(parsed)
         self._commit(ordered, self._segments, self._traits, session_id)
 
     def add_segment(self, segment: str) -> None:
         """Add a segment unless already present."""
-        new = parse_text(segment, field="user.segments")
+        new = self._check(fast_text, _segment, segment)
         self._commit(self._identities, _unique([*self._segments, new]), self._traits, None)
 
     def set_segments(self, segments: Sequence[str]) -> None:
         """Replace all segments; duplicates are dropped, first occurrence wins."""
-        parsed = parse_segments(_as_list(segments))
+        parsed = self._check(fast_segments, parse_segments, _as_list(segments))
         self._commit(self._identities, _unique(parsed), self._traits, None)
 
     def add_trait(self, key: str, value: Scalar) -> None:
         """Add or replace one trait (string, finite number or boolean)."""
         _require_name(key, "user.traits", "a trait name")
-        parsed = parse_traits({key: value})
+        parsed = self._check(fast_traits, parse_traits, {key: value})
         self._commit(self._identities, self._segments, {**self._traits, **parsed}, None)
 
     def set_traits(self, traits: Mapping[str, Scalar]) -> None:
         """Replace all traits."""
-        parsed = parse_traits(_as_dict(traits))
+        parsed = self._check(fast_traits, parse_traits, _as_dict(traits))
         self._commit(self._identities, self._segments, parsed, None)
 
     def set_user(self, user: Mapping[str, object]) -> None:
@@ -178,9 +197,11 @@ class UserState:
                     f"is not a user field (use {', '.join(USER_PARTS)})",
                     prefix=USER_FORMAT_MESSAGE,
                 )
-        identities = parse_identities(_as_dict(data.get("identities", {})))
-        segments = parse_segments(_as_list(data.get("segments", [])))
-        traits = parse_traits(_as_dict(data.get("traits", {})))
+        identities = self._check(
+            fast_identities, parse_identities, _as_dict(data.get("identities", {}))
+        )
+        segments = self._check(fast_segments, parse_segments, _as_list(data.get("segments", [])))
+        traits = self._check(fast_traits, parse_traits, _as_dict(data.get("traits", {})))
         session_id, ordered = _split_session(identities)
         self._commit(ordered, _unique(segments), traits, session_id)
 
@@ -215,19 +236,31 @@ class UserState:
             guard_user(guarded, field="user", prefix=USER_FORMAT_MESSAGE)
         candidate_session = session_id if session_id is not None else self.session_id
         # Re-validating the whole candidate enforces the count and size limits after an add.
-        parse_user(
-            {
-                "identities": _with_session(identities, candidate_session),
-                "segments": segments,
-                "traits": traits,
-            }
-        )
+        candidate = {
+            "identities": _with_session(identities, candidate_session),
+            "segments": segments,
+            "traits": traits,
+        }
+        if not fast_user(candidate):
+            self._check(lambda _: None, parse_user, candidate)
         self._identities = dict(identities)
         self._segments = list(segments)
         self._traits = dict(traits)
         if session_id is not None:
             self._session_id = session_id
             self.persist_session()
+
+    def _check(
+        self, fast: Callable[[object], _T | None], full: Callable[[Any], _T], value: object
+    ) -> _T:
+        """The fast path's answer, else the full validator's (FullValidationNeeded when it
+        is not there yet: the Tracker holds the call)."""
+        result = fast(value)
+        if result is not None:
+            return result
+        if not self.full_ready():
+            raise FullValidationNeeded
+        return full(value)
 
     def _load_session_id(self) -> str:
         stored = self._storage.get(SESSION_STORAGE_KEY)
@@ -239,6 +272,14 @@ class UserState:
         if self._may_persist():
             self._storage.set(SESSION_STORAGE_KEY, session_id)
         return session_id
+
+
+def _always() -> bool:
+    return True
+
+
+def _segment(value: object) -> str:
+    return parse_text(value, field="user.segments")
 
 
 def _require_name(name: object, field: str, what: str) -> None:

@@ -16,13 +16,15 @@ the stored form and the request body reuse.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
+from xo_web.core.validation import FullValidationNeeded
 from xo_web.errors import ValidationError
 from xo_web.wire import (
+    MAX_ACTIVITY_BYTES,
     MAX_BATCH_SIZE,
     SESSION_IDENTITY,
     compact,
@@ -30,9 +32,12 @@ from xo_web.wire import (
     json_array_size,
     loads_strict,
     parse_activities,
+    serialized_size,
     to_wire,
     utf8_len,
 )
+from xo_web.wire.fast import fast_activity
+from xo_web.wire.fast_user import fast_user
 from xo_web.wire.rules import is_bounded_number
 
 FORMAT_VERSION = 1
@@ -162,8 +167,11 @@ def order_key(entry: Entry) -> tuple[float, str, int]:
     return (entry.created, entry.tab, entry.seq)
 
 
-def decode_entry(key: str, raw: object, *, max_chars: int) -> Entry | None:
-    """Return the Entry stored under `key`, or None for anything that is not exactly one."""
+def decode_entry(
+    key: str, raw: object, *, max_chars: int, full_ready: Callable[[], bool] = lambda: True
+) -> Entry | None:
+    """Return the Entry stored under `key`, or None for anything that is not exactly one;
+    raise FullValidationNeeded when only the full validator can tell and it is not ready."""
     if not isinstance(raw, str) or len(raw) > max_chars:
         return None
     try:
@@ -193,7 +201,7 @@ def decode_entry(key: str, raw: object, *, max_chars: int) -> Entry | None:
         return None
     if not isinstance(value["h"], bool):
         return None
-    body = check_body(value["body"])
+    body = check_body(value["body"], full_ready)
     if body is None:
         return None
     parts = _check_parts(value.get(_PARTS_FIELD), len(body))
@@ -228,13 +236,21 @@ def _check_parts(parts: object, count: int) -> tuple[int, ...] | None:
     return tuple(parts)
 
 
-def check_body(body: object) -> tuple[dict[str, Any], ...] | None:
+def check_body(
+    body: object, full_ready: Callable[[], bool] = lambda: True
+) -> tuple[dict[str, Any], ...] | None:
     """Return the stored activities if each one validates and round-trips unchanged, else None.
 
-    Each must carry a user with a session id (the SDK attaches one before queueing).
+    Each must carry a user with a session id (the SDK attaches one before queueing). The
+    shapes the SDK itself stores take the fast paths; any other needs the full validator.
     """
     if not isinstance(body, list) or not 0 < len(body) <= MAX_BATCH_SIZE:
         return None
+    fast = [_fast_stored(activity) for activity in body]
+    if all(fast):
+        return tuple(a for a in fast if a is not None)
+    if not full_ready():
+        raise FullValidationNeeded
     try:
         parsed = parse_activities(body)
     except (ValidationError, RecursionError):
@@ -248,6 +264,21 @@ def check_body(body: object) -> tuple[dict[str, Any], ...] | None:
         if not isinstance(identities, dict) or SESSION_IDENTITY not in identities:
             return None
     return tuple(wire)
+
+
+def _fast_stored(activity: object) -> dict[str, Any] | None:
+    """A stored activity with its user, as the full path would return it, or None."""
+    if type(activity) is not dict or not fast_user(user := activity.get("user")):
+        return None
+    rest = {key: value for key, value in activity.items() if key != "user"}
+    fast = fast_activity(rest)
+    identities = user["identities"]  # type: ignore[index]
+    if fast is None or fast[0] != rest or SESSION_IDENTITY not in identities:
+        return None
+    if serialized_size(activity) > MAX_ACTIVITY_BYTES:
+        return None
+    own = {part: type(value)(value) for part, value in user.items()}  # type: ignore[union-attr]
+    return {key: own if key == "user" else fast[0][key] for key in activity}
 
 
 def activity_count(entries: Iterable[Entry]) -> int:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from xo_web.core.keys import OUTBOX_ENTRY_PREFIX
+from xo_web.core.validation import FullValidationNeeded, HeldCalls
 from xo_web.delivery.entry import Entry, decode_entry, order_key
 from xo_web.delivery.retry import RetryPolicy
 
@@ -66,8 +67,10 @@ class Outbox:
         *,
         policy: RetryPolicy,
         warn: Callable[[str], None],
+        held: HeldCalls | None = None,
     ) -> None:
         self.policy = policy
+        self._held = held  # the full validator: some stored entries need it to be read
         self._storage = storage
         self._warn = warn
         self._warned = False
@@ -125,7 +128,13 @@ class Outbox:
             return None
         if self._raw.get(key) == raw and key in self._index:
             return self._index[key]
-        entry = decode_entry(key, raw, max_chars=self.policy.max_bytes + 4096)
+        ready = self._held.validation.ready if self._held else _always
+        try:
+            entry = decode_entry(key, raw, max_chars=self.policy.max_bytes + 4096, full_ready=ready)
+        except FullValidationNeeded:  # kept as stored; read again once it is loaded
+            if self._held is not None:
+                self._held.load_soon()
+            return None
         if entry is None:
             self._drop_corrupt(key)
             return None
@@ -294,3 +303,7 @@ class Outbox:
             evicted.append(entry)
         self._promote()
         return evicted
+
+
+def _always() -> bool:
+    return True

@@ -88,6 +88,11 @@ class JsOutcome:
         return _as_js_outcome(self._outcome).__await__()
 
     @property
+    def inner(self) -> Awaitable[object]:
+        """The awaitable of the Python call (a held call's Future: xo_web.core.validation)."""
+        return self._outcome
+
+    @property
     def watchable(self) -> bool:
         """True when `when_done` can watch the outcome (else await this object)."""
         return isinstance(self._outcome, asyncio.Future)
@@ -139,7 +144,10 @@ class Facade:
     def _replay(self, args: list[object]) -> Answer:
         """Replay the calls a gone page left (``xo_web.facade.replay``)."""
         try:
-            return Answer(True, value=replay(self.tracker, args[0] if args else None))
+            result = replay(self.tracker, args[0] if args else None)
+            if isinstance(result, asyncio.Future):  # held for the full validator
+                return Answer(True, awaitable=JsOutcome(result))
+            return Answer(True, value=result)
         except NotInitializedError as error:
             return Answer(False, kind="Error", message=str(error))
         except TypeError as error:
@@ -152,6 +160,6 @@ class Facade:
             self.tracker.init(**init_arguments(args))
             return Answer(True)
         result = getattr(self.tracker, method.py)(*args)
-        if method.kind == "send":
+        if method.kind == "send" or result is not None:  # a setter held: its Promise
             return Answer(True, awaitable=JsOutcome(result))
         return Answer(True, value=None)

@@ -19,11 +19,12 @@ from typing import Any
 from xo_web.core.keys import SESSION_STORAGE_KEY
 from xo_web.core.storage import MemoryStorage
 from xo_web.core.user import UserState
+from xo_web.core.validation import REPLAY_NAME as REPLAY_NAME
+from xo_web.core.validation import FullValidationNeeded
 from xo_web.errors import NotInitializedError, XoError
 from xo_web.tracker import Tracker
 from xo_web.wire import SESSION_IDENTITY
 
-REPLAY_NAME = "__replay"
 MAX_REPLAYED_CALLS = 1000
 
 # JS name -> the scratch UserState's method; "send" is handled apart.
@@ -40,8 +41,10 @@ _SETTERS = {
 REPLAYABLE = frozenset({*_SETTERS, "send"})
 
 
-def replay(tracker: Tracker, record: object) -> dict[str, Any]:
-    """Replay one record on ``tracker``; return ``{"sent": n, "refused": [messages]}``.
+def replay(tracker: Tracker, record: object) -> Any:
+    """Replay one record on ``tracker``; return ``{"sent": n, "refused": [messages]}``, or
+    an awaitable of it when the replay waits for the full validator (each replayed send
+    carries its user, a shape the fast path leaves to it) behind the calls held for it.
 
     Raises NotInitializedError (the record is then kept for a later page) and TypeError for
     a record that is not one.
@@ -50,6 +53,12 @@ def replay(tracker: Tracker, record: object) -> dict[str, Any]:
         raise NotInitializedError("init() has not run: the calls are kept for a later page")
     if not isinstance(record, Mapping) or not isinstance(record.get("calls"), list):
         raise TypeError("a replayed record must be {user, calls}")
+    return tracker._held.call(_replay_now, REPLAY_NAME, tracker, record)
+
+
+def _replay_now(tracker: Tracker, record: Mapping[str, Any]) -> dict[str, Any]:
+    if not tracker._held.validation.ready():
+        raise FullValidationNeeded
     session = tracker.session_id
     storage = MemoryStorage()
     storage.set(SESSION_STORAGE_KEY, session)

@@ -14,7 +14,9 @@ Storages: `MemoryStorage`, `BrokenStorage` (every call raises, like a sandboxed 
 `QuotaStorage` (full past a size). Transport: `MockTransport`. Time: `FakeClock`, `ManualTimer`.
 Tabs (in xo_web.testing.locks, named here too): `MemoryLocks` (shared Web Locks),
 `RefusingLocks` (a lock service that rejects), `GatedLocks` (a release that waits).
-Ids: `SequentialIds`. The page: `QuietEnvironment`. xo_web's own tests use these too.
+Ids: `SequentialIds`. The page: `QuietEnvironment`. The full validator on its way (pydantic,
+loaded on first need in the browser): `ManualValidation` (xo_web.testing.validation).
+xo_web's own tests use these too.
 """
 
 import inspect
@@ -27,6 +29,7 @@ from xo_web.core.ports import HttpRequest, HttpResponse
 from xo_web.core.storage import MemoryStorage
 from xo_web.errors import DeliveryError
 from xo_web.testing.locks import GatedLocks, MemoryLocks, RefusingLocks
+from xo_web.testing.validation import ManualValidation
 
 __all__ = [
     "START",
@@ -35,6 +38,7 @@ __all__ = [
     "GatedLocks",
     "Handler",
     "ManualTimer",
+    "ManualValidation",
     "MemoryCookies",
     "MemoryLocks",
     "MemoryStorage",

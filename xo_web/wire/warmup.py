@@ -1,11 +1,14 @@
 """Building the wire validators in idle time after boot, one small task at a time.
 
-Booting the SDK imports no pydantic and builds no validator (see `xo_web.wire`): the first
-`send` of an uncommon shape or the first error would do it on the spot. `warm_in_background()`
-does it before that happens, each of pydantic's modules, each model and then the `parsing`
-module's adapters as its own task scheduled with `call_later` (in Pyodide a `setTimeout`),
-starting a quarter second after boot (what a page does right at ready goes first), so the
-page's own tasks run between them and no single task holds the main thread for long. A step
+Booting the SDK imports no pydantic and builds no validator (see `xo_web.wire`); in the browser
+pydantic's wheels are not even loaded at boot (xo_web.adapters.validation loads them on first
+need, then runs these steps one per task before the held calls). Where pydantic is there from
+the start (a PyScript page that lists it), `warm_in_background()` builds the validators before
+the first `send` of an uncommon shape or the first error would: each of pydantic's modules,
+each model and then the `parsing` module's adapters as its own task scheduled with
+`call_later` (in Pyodide a `setTimeout`), starting a quarter second after boot (what a page
+does right at ready goes first), so the page's own tasks run between them and no single task
+holds the main thread for long. A step
 that finds its work done (a call got there first) does nothing; a step that fails ends the
 warm-up quietly, and the first use raises the real error. Other idle work can use the same
 scheduling (``steps``): xo.js's deferred pyodide-http patch does.

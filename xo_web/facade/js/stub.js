@@ -70,6 +70,9 @@
         throw new TypeError("Unknown _attraqt entry: " + JSON.stringify(entry && entry[0]));
       }
       var value = activity[entry[0]].apply(activity, entry.slice(1));
+      if (value && typeof value.then === "function") { // refused later (held for pydantic, or worker mode)
+        value.then(null, function (error) { report("queued call " + entry[0], error); });
+      }
       if (waiter) waiter.resolve(value);
     } catch (error) {
       report("queued call " + (entry && entry[0]), error);
