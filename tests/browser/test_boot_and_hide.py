@@ -63,10 +63,17 @@ class HeldFiles:
 
     def release(self) -> None:
         """Stop holding; the requests held so far (of pages gone by now) are aborted."""
+        self._stop(lambda route: route.abort())
+
+    def let_through(self) -> None:
+        """Stop holding; the requests held so far go on to the site."""
+        self._stop(lambda route: route.fallback())
+
+    def _stop(self, finish: Callable[[Route], None]) -> None:
         self.holding = False
         for route in self.held:
             with contextlib.suppress(Exception):  # the page that made it may be gone
-                route.abort()
+                finish(route)
 
 
 @pytest.fixture

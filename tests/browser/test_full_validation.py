@@ -8,7 +8,6 @@ wheel requests are watched with a route (it sees the worker's requests too).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -48,20 +47,10 @@ def wheels(context: BrowserContext, network: Network) -> WheelLog:
     return WheelLog(context)
 
 
-class HeldWheels(HeldFiles):
-    """pydantic's wheels held back; `let_through` lets the held requests go on."""
-
-    def let_through(self) -> None:
-        self.holding = False
-        for route in self.held:
-            with contextlib.suppress(Exception):  # the page that made it may be gone
-                route.fallback()
-
-
 @pytest.fixture
-def held_pydantic(context: BrowserContext, wheels: WheelLog) -> Iterator[HeldWheels]:
+def held_pydantic(context: BrowserContext, wheels: WheelLog) -> Iterator[HeldFiles]:
     """pydantic's wheels held back until let through (so calls stay held meanwhile)."""
-    held = HeldWheels(context, "**/pydantic*.whl")
+    held = HeldFiles(context, "**/pydantic*.whl")
     yield held
     held.let_through()
 
@@ -146,7 +135,7 @@ def test_a_setter_held_for_pydantic_applies_before_the_send_after_it(
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_held_send_survives_a_navigation_while_pydantic_loads(
-    page: Page, site: StaticSite, network: Network, held_pydantic: HeldWheels, mode: str
+    page: Page, site: StaticSite, network: Network, held_pydantic: HeldFiles, mode: str
 ) -> None:
     """A send held for pydantic when the page goes is kept and sent by the next page."""
     open_page(page, site, mode, "gone")
